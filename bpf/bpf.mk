@@ -1,0 +1,1 @@
+# bpf fragment: filled in by its owner

@@ -1,0 +1,1 @@
+# guest fragment: filled in by its owner

@@ -1,0 +1,1 @@
+# kmod fragment: filled in by its owner

@@ -1,0 +1,1 @@
+# user fragment: filled in by its owner
