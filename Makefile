@@ -20,6 +20,8 @@ CLEAN_DIRS :=
 
 include bpf/bpf.mk
 include user/user.mk
+include user/agent.mk
+include bench/bench.mk
 include kmod/kmod.mk
 include guest/guest.mk
 include tests/tests.mk

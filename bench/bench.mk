@@ -1,0 +1,1 @@
+# benchmarks (make bench-overhead): filled in by its owner

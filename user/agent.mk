@@ -1,0 +1,1 @@
+# agent fragment (fphintd, tracker library): filled in by its owner
