@@ -1,1 +1,32 @@
-# agent fragment (fphintd, tracker library): filled in by its owner
+# agent fragment: libfphint.a (pins, kpageflags oracle, reconcile,
+# hand-over) and the static fphintd.  user/user.mk (included before this
+# file) appends its library sources to LIBFPHINT_SRCS and builds
+# build/bin/fphint itself; link it with $(LIBFPHINT) $(LIBBPF_STATIC_LIBS).
+LIBFPHINT_SRCS += user/fphint_pins.c user/fphint_kpage.c user/fphint_tracker.c \
+	user/fphint_handover.c
+LIBFPHINT := $(BUILD)/lib/libfphint.a
+LIBFPHINT_OBJS = $(patsubst user/%.c,$(BUILD)/obj/lib/%.o,$(LIBFPHINT_SRCS))
+LIBBPF_STATIC_LIBS := $(shell $(PKG_CONFIG) --static --libs libbpf 2>/dev/null || echo -lbpf -lelf -lz)
+AGENT_CFLAGS := $(CFLAGS_COMMON) -I$(TOP)/user -I$(BUILD)/include
+FPHINTD_SRCS := user/fphintd.c $(wildcard user/fphint_agent_*.c)
+FPHINTD_OBJS := $(patsubst user/%.c,$(BUILD)/obj/agent/%.o,$(FPHINTD_SRCS))
+
+# Objects depend on every skeleton: any user file may embed one.
+AGENT_HDRS := $(wildcard user/*.h include/*.h)
+$(BUILD)/obj/lib/%.o: user/%.c $(AGENT_HDRS) $(FPHINT_SKELS)
+	@mkdir -p $(dir $@)
+	$(CC) $(AGENT_CFLAGS) -c $< -o $@
+$(BUILD)/obj/agent/%.o: user/%.c $(AGENT_HDRS) $(FPHINT_SKELS)
+	@mkdir -p $(dir $@)
+	$(CC) $(AGENT_CFLAGS) -c $< -o $@
+
+$(LIBFPHINT): $(LIBFPHINT_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/bin/fphintd: $(FPHINTD_OBJS) $(LIBFPHINT)
+	@mkdir -p $(dir $@)
+	$(CC) -static -o $@ $^ $(LIBBPF_STATIC_LIBS)
+
+ALL_TARGETS += $(LIBFPHINT) $(BUILD)/bin/fphintd
+TESTS_KERNEL += $(sort $(wildcard $(TOP)/tests/agent/test-*))

@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * fphint_pins.h - open and validate the pinned fphint maps.
+ *
+ * Every consumer in user space (fphintd when it adopts, the fphint CLI,
+ * tests) goes through fphint_pins_open() so that a foreign, stale or
+ * wrong-shaped pin is refused in one place with one message.
+ */
+#ifndef FPHINT_PINS_H
+#define FPHINT_PINS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "fphint_layout.h"
+
+struct fphint_pins {
+	int bitmap_fd, meta_fd, stats_fd;
+	struct fphint_word *words; /* mmap of the bitmap map, nr_words long */
+	uint64_t nr_words;
+	struct fphint_meta meta; /* as read at open time */
+	char dir[256];		 /* pin directory (reconcile reads link_* pins from it) */
+};
+
+/*
+ * Open dir/bitmap, dir/meta and dir/stats, check type, key/value size,
+ * max_entries (>= ceil(max_pfn/64) of this machine), BPF_F_MMAPABLE and
+ * meta magic/version, then mmap the bitmap read-write.
+ * Returns 0, -ENOENT when no pin exists, -EINVAL for a wrong shape,
+ * -EEXIST for something foreign (not a map, wrong map type), other -errno
+ * on system errors; err gets one line.  On failure p holds no resources.
+ */
+int fphint_pins_open(struct fphint_pins *p, const char *dir, char *err, size_t errlen);
+void fphint_pins_close(struct fphint_pins *p);
+
+/* Current meta element (0 or -errno). */
+int fphint_meta_read(const struct fphint_pins *p, struct fphint_meta *m);
+/* Write the whole meta element (agent only). */
+int fphint_meta_write(const struct fphint_pins *p, const struct fphint_meta *m);
+/* Per-cpu stats summed over all possible CPUs (0 or -errno). */
+int fphint_stats_sum(const struct fphint_pins *p, struct fphint_stats *sum);
+
+/* Fill "dir/name" into buf; -ENAMETOOLONG if it does not fit. */
+int fphint_pin_path(char *buf, size_t len, const char *dir, const char *name);
+
+#endif

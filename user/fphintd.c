@@ -1,0 +1,563 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * fphintd - load the fphint tracker, pin it, seed it and keep it
+ * reconciled with the buddy allocator.
+ *
+ * The tracker lives in bpffs, not in this process: the pinned links keep
+ * the programs attached after fphintd exits, and a restarted fphintd
+ * adopts the pins instead of attaching a second copy.
+ */
+#include <argp.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/magic.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "fphint_agent.h"
+#include "fphint_handover.h"
+#include "fphint_kpage.h"
+#include "fphint_pins.h"
+#include "fphint_tracker.h"
+#include "fphint.skel.h"
+
+/* Exit codes (also in --help). */
+enum {
+	FPHINTD_EXIT_OK = 0,
+	FPHINTD_EXIT_FAIL = 1,	/* runtime failure */
+	FPHINTD_EXIT_USAGE = 2, /* bad option or value */
+	FPHINTD_EXIT_PERM = 3,	/* not root, or the kernel refused BPF */
+	FPHINTD_EXIT_NOBTF = 4, /* no /sys/kernel/btf/vmlinux */
+	FPHINTD_EXIT_PINS = 5,	/* foreign, stale or wrong-shaped pins */
+};
+
+#define FPHINTD_DEFAULT_INTERVAL 60
+#define FPHINTD_BPFFS		 "/sys/fs/bpf"
+#define FPHINTD_BTF		 "/sys/kernel/btf/vmlinux"
+
+static struct fphintd_opts {
+	const char *pin_dir;
+	long interval;
+	bool teardown_on_exit, teardown, once;
+	int verbose;
+} opts = {FPHINT_PIN_DIR, FPHINTD_DEFAULT_INTERVAL, false, false, false, 0};
+
+static void logmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void logmsg(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("fphintd: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	/* libbpf is chatty about every failed probe: only with -v. */
+	if (!opts.verbose || (level == LIBBPF_DEBUG && opts.verbose < 2))
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+/* ---- options ---------------------------------------------------------- */
+
+const char *argp_program_version = "fphintd 0.1";
+static const char fphintd_doc[] =
+	"Track free page frames with BPF and keep the pinned bitmap reconciled.\v"
+	"Exit status: 0 success; 1 runtime failure; 2 bad option or value; 3 not root or "
+	"BPF refused by the kernel; 4 no kernel BTF; 5 foreign, stale or wrong-shaped pins "
+	"(remove them with --teardown).\n"
+	"Signals: SIGUSR1 reconciles now; SIGTERM/SIGINT exit, leaving the tracker pinned "
+	"unless --teardown-on-exit.";
+
+enum { OPT_TEARDOWN_ON_EXIT = 0x100, OPT_TEARDOWN, OPT_ONCE, OPT_PIN_DIR, OPT_INTERVAL };
+
+static const struct argp_option fphintd_options[] = {
+	{"pin-dir", OPT_PIN_DIR, "DIR", 0,
+	 "bpffs directory for the pins (default " FPHINT_PIN_DIR ")", 0},
+	{"reconcile-interval", OPT_INTERVAL, "SECONDS", 0,
+	 "seconds between reconcile passes (default 60, 0 = only on SIGUSR1)", 0},
+	{"teardown-on-exit", OPT_TEARDOWN_ON_EXIT, NULL, 0,
+	 "remove the tracker when fphintd exits (default: leave it pinned)", 0},
+	{"teardown", OPT_TEARDOWN, NULL, 0, "remove an existing pinned tracker and exit", 0},
+	{"once", OPT_ONCE, NULL, 0, "create or adopt, seed, reconcile, then exit leaving it pinned",
+	 0},
+	{"verbose", 'v', NULL, 0, "more logging (twice: libbpf debug)", 0},
+	{0},
+};
+
+static error_t fphintd_parse(int key, char *arg, struct argp_state *state)
+{
+	char *end;
+
+	switch (key) {
+	case OPT_PIN_DIR:
+		if (!*arg || strlen(arg) >= 200) {
+			logmsg("--pin-dir: bad directory '%s'", arg);
+			exit(FPHINTD_EXIT_USAGE);
+		}
+		opts.pin_dir = arg;
+		break;
+	case OPT_INTERVAL:
+		errno = 0;
+		opts.interval = strtol(arg, &end, 10);
+		if (errno || end == arg || *end || opts.interval < 0 || opts.interval > 86400) {
+			logmsg("--reconcile-interval: '%s' is not a number of seconds in 0..86400",
+			       arg);
+			exit(FPHINTD_EXIT_USAGE);
+		}
+		break;
+	case OPT_TEARDOWN_ON_EXIT:
+		opts.teardown_on_exit = true;
+		break;
+	case OPT_TEARDOWN:
+		opts.teardown = true;
+		break;
+	case OPT_ONCE:
+		opts.once = true;
+		break;
+	case 'v':
+		opts.verbose++;
+		break;
+	case ARGP_KEY_ARG:
+		logmsg("unexpected argument '%s'", arg);
+		exit(FPHINTD_EXIT_USAGE);
+	case ARGP_KEY_ERROR:
+		break;
+	default:
+		(void)state;
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+/* argp's own messages are two lines; name the offending option in one. */
+static void fphintd_parse_args(int argc, char **argv)
+{
+	static const struct argp argp = {
+		fphintd_options, fphintd_parse, NULL, fphintd_doc, NULL, NULL, NULL};
+	int i;
+
+	if (!argp_parse(&argp, argc, argv, ARGP_NO_ERRS, NULL, NULL))
+		return;
+	for (i = 1; i < argc; i++) {
+		if (argv[i][0] == '-') {
+			logmsg("unknown option or missing value: '%s' (see --help)", argv[i]);
+			exit(FPHINTD_EXIT_USAGE);
+		}
+	}
+	logmsg("bad command line (see --help)");
+	exit(FPHINTD_EXIT_USAGE);
+}
+
+/* ---- pins ------------------------------------------------------------- */
+
+static bool fphintd_is_our_pin(const char *name)
+{
+	return !strcmp(name, FPHINT_PIN_BITMAP) || !strcmp(name, FPHINT_PIN_META) ||
+	       !strcmp(name, FPHINT_PIN_STATS) ||
+	       !strncmp(name, FPHINT_PIN_LINK_PREFIX, strlen(FPHINT_PIN_LINK_PREFIX));
+}
+
+/* Remove our pins from dir (links first: programs detach), then dir. */
+static int fphintd_remove_pins(const char *dir, int *removed)
+{
+	char path[256];
+	struct dirent *de;
+	int pass, ret = 0;
+	DIR *d;
+
+	*removed = 0;
+	for (pass = 0; pass < 2; pass++) {
+		d = opendir(dir);
+		if (!d)
+			return errno == ENOENT ? 0 : -errno;
+		while ((de = readdir(d))) {
+			bool link = !strncmp(de->d_name, FPHINT_PIN_LINK_PREFIX,
+					     strlen(FPHINT_PIN_LINK_PREFIX));
+
+			if (!fphintd_is_our_pin(de->d_name) || link != (pass == 0))
+				continue;
+			if (fphint_pin_path(path, sizeof(path), dir, de->d_name))
+				continue;
+			if (unlink(path))
+				ret = -errno;
+			else
+				(*removed)++;
+		}
+		closedir(d);
+	}
+	/* Only an empty directory goes; the bpffs root is never removed. */
+	if (strcmp(dir, FPHINTD_BPFFS) && rmdir(dir) && errno != ENOENT && errno != ENOTEMPTY)
+		ret = ret ? ret : -errno;
+	return ret;
+}
+
+/* Link pins expected for the tracker programs, e.g. link_fphint_page_free. */
+static int fphintd_link_path(char *buf, size_t len, const char *dir, const struct bpf_program *p)
+{
+	int n = snprintf(buf, len, "%s/%s%s", dir, FPHINT_PIN_LINK_PREFIX, bpf_program__name(p));
+
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+/* Every program of the skeleton has a live pinned link in dir. */
+static int fphintd_check_links(const char *dir, char *err, size_t errlen)
+{
+	struct bpf_program *prog;
+	struct fphint *skel;
+	char path[256];
+	int ret = 0;
+
+	skel = fphint__open();
+	if (!skel) {
+		snprintf(err, errlen, "tracker program: open: %s", strerror(errno));
+		return -errno;
+	}
+	bpf_object__for_each_program(prog, skel->obj)
+	{
+		struct bpf_link_info info = {};
+		uint32_t len = sizeof(info);
+		int fd;
+
+		fphintd_link_path(path, sizeof(path), dir, prog);
+		fd = bpf_obj_get(path);
+		if (fd < 0) {
+			snprintf(err, errlen, "%s: %s (stale pins; remove with fphintd --teardown)",
+				 path, strerror(errno));
+			ret = -EINVAL;
+			break;
+		}
+		if (bpf_obj_get_info_by_fd(fd, &info, &len) || !info.prog_id) {
+			snprintf(err, errlen,
+				 "%s: not an attached link (stale pins; remove with fphintd "
+				 "--teardown)",
+				 path);
+			ret = -EINVAL;
+		}
+		close(fd);
+		if (ret)
+			break;
+	}
+	fphint__destroy(skel);
+	return ret;
+}
+
+/* ---- create ----------------------------------------------------------- */
+
+static uint64_t fphintd_realtime_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * Load, attach, pin.  Attaching comes before seeding so no event is
+ * missed while the seed runs.  On failure everything this call created
+ * is destroyed and unpinned.
+ */
+static int fphintd_create(const char *dir, char *err, size_t errlen)
+{
+	struct bpf_map *maps[3];
+	const char *map_names[3] = {FPHINT_PIN_BITMAP, FPHINT_PIN_META, FPHINT_PIN_STATS};
+	struct bpf_link *links[16] = {};
+	struct fphint_geometry g;
+	struct bpf_program *prog;
+	struct fphint_meta meta = {};
+	struct fphint *skel = NULL;
+	bool made_dir = false;
+	char path[256];
+	int ret, nlinks = 0, npinned = 0, i, removed;
+	uint32_t zero = 0;
+
+	ret = fphint_agent_geometry(&g, err, errlen);
+	if (ret)
+		return ret;
+	logmsg("geometry: nr_pfns %llu, struct page %u bytes, vmemmap_base 0x%llx (%u of %u "
+	       "pages agree)",
+	       (unsigned long long)g.nr_pfns, g.struct_page_size,
+	       (unsigned long long)g.vmemmap_base, g.calib_votes, g.calib_samples);
+	if (g.kallsyms_base)
+		logmsg("kallsyms vmemmap_base 0x%llx: %s", (unsigned long long)g.kallsyms_base,
+		       g.kallsyms_base == g.vmemmap_base ? "agrees"
+							 : "DISAGREES, using calibration");
+	ret = fphint_agent_load(&g, &skel, err, errlen);
+	if (ret)
+		return ret;
+	if (mkdir(dir, 0700) == 0)
+		made_dir = true;
+	else if (errno != EEXIST) {
+		ret = -errno;
+		snprintf(err, errlen, "%s: mkdir: %s", dir, strerror(-ret));
+		goto fail;
+	}
+	maps[0] = skel->maps.bitmap;
+	maps[1] = skel->maps.meta;
+	maps[2] = skel->maps.stats;
+	/* meta first, so a pin set that exists is never without magic. */
+	meta.magic = FPHINT_MAGIC;
+	meta.layout_version = FPHINT_LAYOUT_VERSION;
+	meta.nr_pfns = g.nr_pfns;
+	meta.vmemmap_base = g.vmemmap_base;
+	meta.struct_page_size = g.struct_page_size;
+	meta.page_size = (uint32_t)sysconf(_SC_PAGESIZE);
+	meta.agent_pid = (uint64_t)getpid();
+	if (bpf_map__update_elem(skel->maps.meta, &zero, sizeof(zero), &meta, sizeof(meta), 0)) {
+		ret = -errno;
+		snprintf(err, errlen, "meta: write: %s", strerror(-ret));
+		goto fail;
+	}
+	bpf_object__for_each_program(prog, skel->obj)
+	{
+		if (nlinks >= (int)(sizeof(links) / sizeof(links[0]))) {
+			ret = -E2BIG;
+			snprintf(err, errlen, "too many programs");
+			goto fail;
+		}
+		links[nlinks] = bpf_program__attach(prog);
+		if (!links[nlinks]) {
+			ret = -errno;
+			snprintf(err, errlen, "attach %s: %s", bpf_program__name(prog),
+				 strerror(-ret));
+			goto fail;
+		}
+		nlinks++;
+	}
+	for (i = 0; i < 3; i++) {
+		fphint_pin_path(path, sizeof(path), dir, map_names[i]);
+		ret = bpf_map__pin(maps[i], path);
+		if (ret) {
+			snprintf(err, errlen, "%s: pin: %s", path, strerror(-ret));
+			goto fail;
+		}
+		npinned++;
+	}
+	i = 0;
+	bpf_object__for_each_program(prog, skel->obj)
+	{
+		ret = fphintd_link_path(path, sizeof(path), dir, prog);
+		if (!ret)
+			ret = bpf_link__pin(links[i], path);
+		if (ret) {
+			snprintf(err, errlen, "%s: pin: %s", path, strerror(-ret));
+			goto fail;
+		}
+		i++;
+	}
+	logmsg("created: %d programs attached, pinned in %s", nlinks, dir);
+	/* The pins hold maps and links now: our references can go. */
+	for (i = 0; i < nlinks; i++) {
+		bpf_link__disconnect(links[i]);
+		bpf_link__destroy(links[i]);
+	}
+	fphint__destroy(skel);
+	return 0;
+fail:
+	for (i = 0; i < nlinks; i++)
+		bpf_link__destroy(links[i]);
+	if (npinned || nlinks)
+		fphintd_remove_pins(dir, &removed);
+	if (made_dir)
+		rmdir(dir);
+	fphint__destroy(skel);
+	return ret;
+}
+
+/* ---- main loop -------------------------------------------------------- */
+
+static int fphintd_reconcile(struct fphint_pins *p, const char *why)
+{
+	struct fphint_reconcile_result r;
+	char err[512];
+	int ret;
+
+	ret = fphint_reconcile(p, &r, err, sizeof(err));
+	if (ret) {
+		logmsg("reconcile (%s) failed: %s", why, err);
+		return ret;
+	}
+	logmsg("reconcile (%s): %llu words, %llu bits set, %llu cleared, %llu retries, %.1f ms, "
+	       "%llu events lost so far",
+	       why, (unsigned long long)r.words_checked, (unsigned long long)r.bits_set,
+	       (unsigned long long)r.bits_cleared, (unsigned long long)r.cas_retries,
+	       (double)r.elapsed_ns / 1e6, (unsigned long long)p->meta.lost_events);
+	return 0;
+}
+
+static int fphintd_exit_code_for(int ret)
+{
+	if (ret == -EPERM || ret == -EACCES)
+		return FPHINTD_EXIT_PERM;
+	return FPHINTD_EXIT_FAIL;
+}
+
+/* One-line checks before anything is touched. */
+static int fphintd_preflight(void)
+{
+	struct statfs sfs;
+	int fd;
+
+	if (geteuid() != 0) {
+		logmsg("must run as root (euid %u)", (unsigned)geteuid());
+		return FPHINTD_EXIT_PERM;
+	}
+	if (access(FPHINTD_BTF, R_OK)) {
+		logmsg("no kernel BTF at %s (%s): the tracker needs CONFIG_DEBUG_INFO_BTF",
+		       FPHINTD_BTF, strerror(errno));
+		return FPHINTD_EXIT_NOBTF;
+	}
+	/* A one-element array tells us whether bpf() is allowed at all. */
+	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, NULL, 4, 4, 1, NULL);
+	if (fd < 0) {
+		int e = errno;
+
+		logmsg("the kernel refused BPF (bpf(): %s); needs CAP_BPF and CAP_PERFMON or "
+		       "CAP_SYS_ADMIN",
+		       strerror(e));
+		return e == EPERM || e == EACCES ? FPHINTD_EXIT_PERM : FPHINTD_EXIT_FAIL;
+	}
+	close(fd);
+	if (statfs(FPHINTD_BPFFS, &sfs) || sfs.f_type != BPF_FS_MAGIC) {
+		mkdir(FPHINTD_BPFFS, 0755);
+		if (mount("bpf", FPHINTD_BPFFS, "bpf", 0, "mode=0700")) {
+			logmsg("mount bpffs at %s: %s", FPHINTD_BPFFS, strerror(errno));
+			return FPHINTD_EXIT_PERM;
+		}
+		logmsg("mounted bpffs at %s", FPHINTD_BPFFS);
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	char err[512], path[256];
+	struct fphint_pins pins;
+	sigset_t set;
+	int ret, removed, code;
+	bool adopted = false;
+
+	fphintd_parse_args(argc, argv);
+	libbpf_set_print(libbpf_log);
+	code = fphintd_preflight();
+	if (code)
+		return code;
+
+	if (opts.teardown) {
+		ret = fphintd_remove_pins(opts.pin_dir, &removed);
+		if (ret) {
+			logmsg("teardown of %s: %s", opts.pin_dir, strerror(-ret));
+			return FPHINTD_EXIT_FAIL;
+		}
+		logmsg("teardown: removed %d pins from %s", removed, opts.pin_dir);
+		return FPHINTD_EXIT_OK;
+	}
+
+	/* Signals are taken synchronously by sigtimedwait in the loop. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+
+	ret = fphint_pins_open(&pins, opts.pin_dir, err, sizeof(err));
+	if (ret == -ENOENT) {
+		fphint_pin_path(path, sizeof(path), opts.pin_dir, FPHINT_PIN_BITMAP);
+		/* Leftover links or meta without a bitmap are not ours to overwrite. */
+		ret = fphintd_create(opts.pin_dir, err, sizeof(err));
+		if (ret) {
+			logmsg("%s", err);
+			return fphintd_exit_code_for(ret);
+		}
+		ret = fphint_pins_open(&pins, opts.pin_dir, err, sizeof(err));
+		if (ret) {
+			logmsg("reopen after create: %s", err);
+			fphintd_remove_pins(opts.pin_dir, &removed);
+			return FPHINTD_EXIT_FAIL;
+		}
+	} else if (ret) {
+		logmsg("%s", err);
+		return ret == -EINVAL || ret == -EEXIST ? FPHINTD_EXIT_PINS
+							: fphintd_exit_code_for(ret);
+	} else {
+		ret = fphintd_check_links(opts.pin_dir, err, sizeof(err));
+		if (ret) {
+			logmsg("%s", err);
+			fphint_pins_close(&pins);
+			return FPHINTD_EXIT_PINS;
+		}
+		adopted = true;
+		logmsg("adopted the tracker pinned in %s (seeded by pid %llu)", opts.pin_dir,
+		       (unsigned long long)pins.meta.agent_pid);
+	}
+
+	/* Seed (or refresh after adoption): the programs are already attached. */
+	ret = fphintd_reconcile(&pins, adopted ? "adopt" : "seed");
+	if (ret) {
+		if (!adopted)
+			fphintd_remove_pins(opts.pin_dir, &removed);
+		fphint_pins_close(&pins);
+		return FPHINTD_EXIT_FAIL;
+	}
+	{
+		struct fphint_meta m;
+
+		if (!fphint_meta_read(&pins, &m)) {
+			m.agent_pid = (uint64_t)getpid();
+			if (!adopted)
+				m.seeded_at = fphintd_realtime_ns();
+			fphint_meta_write(&pins, &m);
+			pins.meta = m;
+		}
+	}
+
+	ret = fphint_handover_maybe(pins.bitmap_fd, pins.meta_fd, err, sizeof(err));
+	if (ret < 0)
+		logmsg("hand-over to the kernel helper failed: %s", err);
+	else if (ret > 0)
+		logmsg("handed the map over to the kernel helper");
+	else if (opts.verbose)
+		logmsg("no kernel helper: nothing to hand over");
+
+	code = FPHINTD_EXIT_OK;
+	while (!opts.once) {
+		struct timespec ts = {opts.interval, 0};
+		int sig = sigtimedwait(&set, NULL, opts.interval ? &ts : NULL);
+
+		if (sig < 0 && errno == EAGAIN) {
+			fphintd_reconcile(&pins, "periodic");
+		} else if (sig == SIGUSR1 || sig == SIGHUP) {
+			fphintd_reconcile(&pins, "signal");
+		} else if (sig == SIGTERM || sig == SIGINT) {
+			logmsg("%s: exiting", strsignal(sig));
+			break;
+		}
+	}
+	fphint_pins_close(&pins);
+	if (opts.teardown_on_exit) {
+		ret = fphintd_remove_pins(opts.pin_dir, &removed);
+		logmsg("teardown on exit: removed %d pins from %s%s", removed, opts.pin_dir,
+		       ret ? " (some failed)" : "");
+		if (ret)
+			code = FPHINTD_EXIT_FAIL;
+	} else {
+		logmsg("tracker left pinned in %s", opts.pin_dir);
+	}
+	return code;
+}
