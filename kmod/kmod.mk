@@ -1,1 +1,30 @@
-# kmod fragment: filled in by its owner
+# kmod fragment: the fphint_balloon kernel module, built against the guest's
+# (Debian cloud) kernel headers, found by glob: the ABI number moves.
+KMOD_KDIR ?= $(lastword $(sort $(wildcard /usr/src/linux-headers-6.1.0-*-cloud-amd64)))
+KMOD_OUT := $(BUILD)/kmod
+KMOD_KO := $(KMOD_OUT)/fphint_balloon.ko
+KMOD_SRCS := $(wildcard $(TOP)/kmod/*.c $(TOP)/kmod/*.h) $(TOP)/kmod/Kbuild
+KMOD_DEPS := $(KMOD_SRCS) $(TOP)/include/fphint_ioctl.h \
+	     $(TOP)/include/fphint_layout.h
+
+# Kbuild writes next to its sources: build from a copy under build/.
+$(KMOD_KO): $(KMOD_DEPS)
+	@test -n "$(KMOD_KDIR)" || { echo "kmod: no linux-headers-6.1.0-*-cloud-amd64 (make deps)"; exit 1; }
+	@mkdir -p $(KMOD_OUT)
+	@cp $(KMOD_SRCS) $(KMOD_OUT)/
+	$(MAKE) --no-print-directory -C $(KMOD_KDIR) M=$(KMOD_OUT) \
+		FPHINT_INCLUDE=$(TOP)/include modules
+
+.PHONY: kmod
+kmod: $(KMOD_KO)
+ALL_TARGETS += $(KMOD_KO)
+GUEST_EXTRA_FILES += $(KMOD_KO)
+
+# The control device's test program, run inside the guest (static).
+FPHINT_CTL_TEST := $(BUILD)/bin/fphint-ctl-test
+$(FPHINT_CTL_TEST): $(TOP)/tests/kmod/fphint-ctl-test.c $(TOP)/include/fphint_ioctl.h \
+		    $(TOP)/include/fphint_layout.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_COMMON) -static -o $@ $<
+ALL_TARGETS += $(FPHINT_CTL_TEST)
+GUEST_EXTRA_FILES += $(FPHINT_CTL_TEST)

@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * fphint_balloon - internal interfaces between the virtio driver
+ * (fphint_balloon_main.c), the free page hinter (fphint_balloon_hint.c)
+ * and the control device (fphint_balloon_ctl.c).
+ */
+#ifndef FPHINT_BALLOON_H
+#define FPHINT_BALLOON_H
+
+#include <linux/types.h>
+#include <linux/mutex.h>
+#include <linux/workqueue.h>
+#include <linux/virtio.h>
+#include <linux/virtio_balloon.h>
+#include <linux/balloon_compaction.h>
+#include <linux/notifier.h>
+
+#include "fphint_layout.h"
+#include "fphint_ioctl.h"
+
+#define FPHINT_PFNS_PER_MSG 256
+
+struct fphint_balloon {
+	struct virtio_device *vdev;
+	struct virtqueue *inflate_vq, *deflate_vq, *stats_vq, *hint_vq;
+
+	/* Inflate, deflate and stats run here; hint rounds on hint_wq. */
+	struct work_struct size_work;
+	struct work_struct stats_work;
+	struct work_struct hint_work;
+	struct workqueue_struct *hint_wq;
+
+	/* Set at removal: no new work is queued, running rounds end. */
+	spinlock_t stop_lock;
+	bool stopping;
+
+	/* Balloon state, under balloon_lock. */
+	struct mutex balloon_lock;
+	struct balloon_dev_info bdev_info;
+	unsigned int nr_pages; /* 4 KiB pages the host was told about */
+	unsigned int nr_pfns;
+	__virtio32 pfns[FPHINT_PFNS_PER_MSG];
+	wait_queue_head_t acked;
+
+	struct virtio_balloon_stat stats[VIRTIO_BALLOON_S_NR];
+
+	struct notifier_block oom_nb;
+
+	/* Hinting state, only touched by hint_work. */
+	u32 active_id; /* id of the round served last, 0 = none */
+	bool in_migration; /* a round ran since the last DONE */
+	atomic_t config_gen; /* bumped at every config change interrupt */
+	__virtio32 id_buf; /* OUT buffer for the id / STOP */
+};
+
+/* Control device and map (fphint_balloon_ctl.c). */
+struct fphint_map_ref {
+	struct fphint_word *words;
+	u64 nr_words;
+	struct fphint_meta *meta;
+};
+int fphint_ctl_init(void);
+void fphint_ctl_exit(void);
+/* Takes the map for a round: returns false (and holds nothing) if none. */
+bool fphint_map_get(struct fphint_map_ref *ref);
+void fphint_map_put(void);
+
+extern struct fphint_ctl_stats fphint_stats;
+
+/* Hinting (fphint_balloon_hint.c). */
+void fphint_hint_work(struct work_struct *work);
+bool fphint_hint_refused(void);
+
+#endif /* FPHINT_BALLOON_H */

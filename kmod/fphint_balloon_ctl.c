@@ -1,0 +1,268 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * fphint_balloon control device (/dev/fphint) and the map it holds.
+ *
+ * fphintd hands over the pinned bitmap and meta maps by fd
+ * (FPHINT_IOC_HANDOVER).  We take our own reference with bpf_map_get(), so
+ * the maps outlive the agent; a dead agent leaves the BPF links pinned and
+ * the map current, and even a stale map is safe because every candidate is
+ * confirmed in the buddy allocator before it is hinted.
+ *
+ * map_lock orders hand-over and release against a hint round, which holds
+ * it for the whole round: a map is never dropped under a round's feet.
+ */
+#include <linux/module.h>
+#include <linux/miscdevice.h>
+#include <linux/fs.h>
+#include <linux/bpf.h>
+#include <linux/mmzone.h>
+#include <linux/nodemask.h>
+#include <linux/debugfs.h>
+#include <linux/seq_file.h>
+#include <linux/uaccess.h>
+
+#include "fphint_balloon.h"
+
+struct fphint_ctl_stats fphint_stats;
+
+static DEFINE_MUTEX(fphint_map_lock);
+static struct bpf_map *fphint_bitmap_map;
+static struct bpf_map *fphint_meta_map;
+static struct dentry *fphint_debugfs_dir;
+
+/* One past the highest pfn of any online node. */
+static unsigned long fphint_machine_end_pfn(void)
+{
+	unsigned long end = 0;
+	int nid;
+
+	for_each_online_node(nid)
+		end = max(end, pgdat_end_pfn(NODE_DATA(nid)));
+	return end;
+}
+
+static void *fphint_array_values(struct bpf_map *map)
+{
+	return container_of(map, struct bpf_array, map)->value;
+}
+
+static int fphint_check_bitmap(struct bpf_map *map)
+{
+	if (map->map_type != BPF_MAP_TYPE_ARRAY || map->key_size != 4 ||
+	    map->value_size != sizeof(struct fphint_word) ||
+	    !(map->map_flags & BPF_F_MMAPABLE)) {
+		pr_warn("fphint_balloon: bitmap map: want an mmapable array, key 4, value %zu; got type %u key %u value %u flags %#x\n",
+			sizeof(struct fphint_word), map->map_type,
+			map->key_size, map->value_size, map->map_flags);
+		return -EINVAL;
+	}
+	/* The array's element stride must be the value size itself. */
+	if (container_of(map, struct bpf_array, map)->elem_size !=
+	    sizeof(struct fphint_word))
+		return -EINVAL;
+	return 0;
+}
+
+static int fphint_check_meta(struct bpf_map *map, struct bpf_map *bitmap)
+{
+	const struct fphint_meta *meta;
+	unsigned long end = fphint_machine_end_pfn();
+
+	if (map->map_type != BPF_MAP_TYPE_ARRAY || map->key_size != 4 ||
+	    map->value_size != sizeof(struct fphint_meta) ||
+	    map->max_entries != 1) {
+		pr_warn("fphint_balloon: meta map: want a 1-entry array, key 4, value %zu; got type %u key %u value %u entries %u\n",
+			sizeof(struct fphint_meta), map->map_type,
+			map->key_size, map->value_size, map->max_entries);
+		return -EINVAL;
+	}
+	meta = fphint_array_values(map);
+	if (READ_ONCE(meta->magic) != FPHINT_MAGIC ||
+	    READ_ONCE(meta->layout_version) != FPHINT_LAYOUT_VERSION) {
+		pr_warn("fphint_balloon: meta magic %#x layout %u, want %#x layout %u\n",
+			meta->magic, meta->layout_version, FPHINT_MAGIC,
+			FPHINT_LAYOUT_VERSION);
+		return -EPROTO;
+	}
+	if ((u64)bitmap->max_entries * FPHINT_PAGES_PER_WORD < end ||
+	    READ_ONCE(meta->nr_pfns) < end ||
+	    READ_ONCE(meta->nr_pfns) >
+		    (u64)bitmap->max_entries * FPHINT_PAGES_PER_WORD) {
+		pr_warn("fphint_balloon: map covers %llu pfns (meta says %llu), this machine ends at pfn %lu\n",
+			(u64)bitmap->max_entries * FPHINT_PAGES_PER_WORD,
+			meta->nr_pfns, end);
+		return -ERANGE;
+	}
+	return 0;
+}
+
+static int fphint_handover(const struct fphint_handover *h)
+{
+	struct bpf_map *bitmap, *meta;
+	int err;
+
+	if (h->layout_version != FPHINT_LAYOUT_VERSION) {
+		pr_warn("fphint_balloon: hand-over layout %u, want %u\n",
+			h->layout_version, FPHINT_LAYOUT_VERSION);
+		return -EPROTO;
+	}
+	if (h->flags || h->reserved[0] || h->reserved[1])
+		return -EINVAL;
+	if (h->bitmap_fd < 0 || h->meta_fd < 0)
+		return -EBADF;
+
+	bitmap = bpf_map_get(h->bitmap_fd);
+	if (IS_ERR(bitmap)) {
+		pr_warn("fphint_balloon: bitmap fd %d: not a map (%ld)\n",
+			h->bitmap_fd, PTR_ERR(bitmap));
+		return PTR_ERR(bitmap);
+	}
+	meta = bpf_map_get(h->meta_fd);
+	if (IS_ERR(meta)) {
+		pr_warn("fphint_balloon: meta fd %d: not a map (%ld)\n",
+			h->meta_fd, PTR_ERR(meta));
+		bpf_map_put(bitmap);
+		return PTR_ERR(meta);
+	}
+	err = fphint_check_bitmap(bitmap);
+	if (!err)
+		err = fphint_check_meta(meta, bitmap);
+	if (err)
+		goto out_put;
+
+	mutex_lock(&fphint_map_lock);
+	if (fphint_bitmap_map) {
+		mutex_unlock(&fphint_map_lock);
+		err = -EBUSY;
+		goto out_put;
+	}
+	fphint_bitmap_map = bitmap;
+	fphint_meta_map = meta;
+	WRITE_ONCE(fphint_stats.map_attached, 1);
+	mutex_unlock(&fphint_map_lock);
+	pr_info("fphint_balloon: map handed over by pid %d: %u words, agent pid %llu\n",
+		task_pid_nr(current), bitmap->max_entries,
+		((struct fphint_meta *)fphint_array_values(meta))->agent_pid);
+	return 0;
+
+out_put:
+	bpf_map_put(meta);
+	bpf_map_put(bitmap);
+	return err;
+}
+
+static int fphint_release(void)
+{
+	struct bpf_map *bitmap, *meta;
+
+	mutex_lock(&fphint_map_lock);
+	bitmap = fphint_bitmap_map;
+	meta = fphint_meta_map;
+	fphint_bitmap_map = NULL;
+	fphint_meta_map = NULL;
+	WRITE_ONCE(fphint_stats.map_attached, 0);
+	mutex_unlock(&fphint_map_lock);
+	if (!bitmap)
+		return -ENOENT;
+	bpf_map_put(meta);
+	bpf_map_put(bitmap);
+	pr_info("fphint_balloon: map released\n");
+	return 0;
+}
+
+bool fphint_map_get(struct fphint_map_ref *ref)
+{
+	mutex_lock(&fphint_map_lock);
+	if (!fphint_bitmap_map) {
+		mutex_unlock(&fphint_map_lock);
+		return false;
+	}
+	ref->words = fphint_array_values(fphint_bitmap_map);
+	ref->nr_words = fphint_bitmap_map->max_entries;
+	ref->meta = fphint_array_values(fphint_meta_map);
+	return true;
+}
+
+void fphint_map_put(void)
+{
+	mutex_unlock(&fphint_map_lock);
+}
+
+static long fphint_ctl_ioctl(struct file *file, unsigned int cmd,
+			     unsigned long arg)
+{
+	void __user *uarg = (void __user *)arg;
+	struct fphint_handover h;
+
+	switch (cmd) {
+	case FPHINT_IOC_HANDOVER:
+		if (copy_from_user(&h, uarg, sizeof(h)))
+			return -EFAULT;
+		return fphint_handover(&h);
+	case FPHINT_IOC_RELEASE:
+		return fphint_release();
+	case FPHINT_IOC_STATS:
+		if (copy_to_user(uarg, &fphint_stats, sizeof(fphint_stats)))
+			return -EFAULT;
+		return 0;
+	default:
+		return -ENOTTY;
+	}
+}
+
+static const struct file_operations fphint_ctl_fops = {
+	.owner = THIS_MODULE,
+	.unlocked_ioctl = fphint_ctl_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.llseek = noop_llseek,
+};
+
+static struct miscdevice fphint_ctl_dev = {
+	.minor = MISC_DYNAMIC_MINOR,
+	.name = FPHINT_CTL_NAME,
+	.fops = &fphint_ctl_fops,
+	.mode = 0600,
+};
+
+static int fphint_stats_show(struct seq_file *m, void *v)
+{
+	const struct fphint_ctl_stats *s = &fphint_stats;
+
+	seq_printf(m, "map_attached: %llu\n", s->map_attached);
+	seq_printf(m, "rounds: %llu\n", s->rounds);
+	seq_printf(m, "rounds_first: %llu\n", s->rounds_first);
+	seq_printf(m, "rounds_abandoned: %llu\n", s->rounds_abandoned);
+	seq_printf(m, "rounds_unmapped: %llu\n", s->rounds_unmapped);
+	seq_printf(m, "pages_hinted: %llu\n", s->pages_hinted);
+	seq_printf(m, "ranges_hinted: %llu\n", s->ranges_hinted);
+	seq_printf(m, "candidates: %llu\n", s->candidates);
+	seq_printf(m, "candidates_rejected: %llu\n", s->candidates_rejected);
+	seq_printf(m, "batches: %llu\n", s->batches);
+	seq_printf(m, "max_lock_hold_ns: %llu\n", s->max_lock_hold_ns);
+	seq_printf(m, "last_round_ns: %llu\n", s->last_round_ns);
+	seq_printf(m, "last_round_pages: %llu\n", s->last_round_pages);
+	seq_printf(m, "total_round_ns: %llu\n", s->total_round_ns);
+	seq_printf(m, "slow_device_waits: %llu\n", s->slow_device_waits);
+	seq_printf(m, "inflated_pages: %llu\n", s->inflated_pages);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(fphint_stats);
+
+int fphint_ctl_init(void)
+{
+	int err = misc_register(&fphint_ctl_dev);
+
+	if (err)
+		return err;
+	fphint_debugfs_dir = debugfs_create_dir("fphint_balloon", NULL);
+	debugfs_create_file("stats", 0400, fphint_debugfs_dir, NULL,
+			    &fphint_stats_fops);
+	return 0;
+}
+
+void fphint_ctl_exit(void)
+{
+	debugfs_remove_recursive(fphint_debugfs_dir);
+	misc_deregister(&fphint_ctl_dev);
+	fphint_release();
+}

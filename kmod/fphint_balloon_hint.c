@@ -1,0 +1,457 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * fphint_balloon free page hinting, driven by fphint's BPF map.
+ *
+ * SAFETY CONTRACT
+ * No page is handed out by the allocator between the moment we confirm it
+ * free and the moment the device has used the buffer that carries it.
+ * Why it matters: QEMU applies a hint by clearing the page's bit in its
+ * migration bitmap (and, under KVM with manual dirty-log protect, the dirty
+ * log of its whole chunk).  A guest write to a hinted page that lands after
+ * the page was found free but before the hint is applied can be lost: the
+ * destination then sees stale memory.  "The page was free once" is not
+ * enough; it must still be free when the hint takes effect.
+ *
+ * How: the map is only an index of candidates (the allocator has paths
+ * that emit no event, and events can be missed).  Per batch we
+ *  1. take the candidate's zone->lock (irqsave; the allocator takes it
+ *     from interrupts too);
+ *  2. confirm every candidate: the pfn lies in a free buddy block (a
+ *     PageBuddy head whose order covers it); the whole block is hinted and
+ *     adjacent blocks are coalesced into one range;
+ *  3. add each range as ONE single-sg IN buffer: one sg never needs an
+ *     indirect table (and INDIRECT_DESC is not negotiated), so nothing is
+ *     allocated under zone->lock, which could deadlock on that very lock;
+ *  4. kick, then busy-wait until the device has used every buffer of the
+ *     batch (the hint is applied by then: QEMU applies it before using
+ *     the buffer);
+ *  5. unlock, cond_resched(), next batch.
+ * While zone->lock is held no block can leave its free list: allocation,
+ * pcp refill, compaction's free scanner, alloc_contig_range, page
+ * reporting and hwpoison all take it.  Pages on per-cpu lists are free but
+ * not buddy: they are rejected (not hinted), never assumed.
+ *
+ * The hold is bounded by FPHINT_BATCH_RANGES buffers and
+ * FPHINT_BATCH_WORDS bitmap words (FPHINT_BATCH_WORDS * 64 pfns) per
+ * batch; the longest hold and each round's time are in debugfs
+ * fphint_balloon/stats.
+ *
+ * A device that never uses a buffer: we keep waiting, because releasing
+ * the lock would let the pages be reused while the host may still apply
+ * their hint.  QEMU's free page queue is served by its iothread, which
+ * uses every buffer promptly while the VM runs (in STOP/DONE it uses them
+ * without applying); while the VM is stopped our vCPU is stopped too.  We
+ * stop waiting only when the device can no longer apply anything: it
+ * reports NEEDS_RESET (QEMU's virtio_error: it processes no queue after
+ * that) or the queue is broken.  After 1 s a warning is logged and
+ * slow_device_waits counts it; the watchdogs are touched while we wait.
+ * A hung QEMU iothread thus wedges the guest instead of corrupting it.
+ *
+ * Poisoning: with init_on_free or page poisoning, free pages hold a known
+ * pattern that a hinted page loses on the destination.  We do not
+ * negotiate PAGE_POISON; we refuse to hint (logged once) instead.
+ *
+ * Rounds: a new command id starts a round: send the id (4-byte OUT), the
+ * hints, then STOP.  The first round after DONE (the first of a migration)
+ * offers every free bit; later rounds of the same migration offer only
+ * pages freed since the previous round (freed_since_epoch, taken with xchg,
+ * meta.epoch bumped), since anything older was offered already or was not
+ * dirtied.  The config field reads 0 while the host is in START, so 0 alone
+ * is not a stop; a config change interrupt followed by a read of 0 is (the
+ * host raises one when it stops).  A new id mid-round abandons the round
+ * and serves the new one; DONE ends it; device removal ends it after the
+ * current batch.
+ */
+#include <linux/mm.h>
+#include <linux/mmzone.h>
+#include <linux/page-flags.h>
+#include <linux/nmi.h>
+#include <linux/pid.h>
+#include <linux/sched.h>
+#include <linux/scatterlist.h>
+#include <linux/delay.h>
+#include <linux/virtio_config.h>
+
+#include "fphint_balloon.h"
+
+/* IN buffers per zone->lock hold. */
+#define FPHINT_BATCH_RANGES 64
+/* Bitmap words scanned per zone->lock hold (64 pfns each). */
+#define FPHINT_BATCH_WORDS 1024
+/* Longest range in one buffer (sg lengths are 32-bit). */
+#define FPHINT_RANGE_MAX_PAGES (1UL << 18)
+#define FPHINT_SLOW_WAIT_NS (1000ULL * NSEC_PER_MSEC)
+
+enum fphint_round_end {
+	FPHINT_END_COMPLETE,
+	FPHINT_END_HOST_STOP, /* STOP or DONE from the host */
+	FPHINT_END_NEW_ID,
+	FPHINT_END_REMOVED,
+	FPHINT_END_DEVICE_DEAD,
+};
+
+struct fphint_round {
+	struct fphint_balloon *fb;
+	struct fphint_map_ref map;
+	bool delta; /* later round of a migration: freed_since_epoch only */
+	u64 word; /* cursor: word holding the next candidates */
+	u64 mask; /* candidate bits of that word not yet looked at */
+	bool loaded; /* mask holds word's candidates */
+	unsigned long covered_to; /* pfns below were hinted in a block */
+	u64 pages, ranges, candidates, rejected, batches;
+	u64 max_hold_ns;
+	bool dead; /* the device stopped processing: hint nothing more */
+};
+
+bool fphint_hint_refused(void)
+{
+	return want_init_on_free() || page_poisoning_enabled_static();
+}
+
+static u32 fphint_read_id(struct fphint_balloon *fb)
+{
+	u32 id;
+
+	virtio_cread_le(fb->vdev, struct virtio_balloon_config,
+			free_page_hint_cmd_id, &id);
+	return id;
+}
+
+/* True when the device will never use (nor apply) another buffer. */
+static bool fphint_device_dead(struct fphint_balloon *fb)
+{
+	return virtqueue_is_broken(fb->hint_vq) ||
+	       (fb->vdev->config->get_status(fb->vdev) &
+		VIRTIO_CONFIG_S_NEEDS_RESET);
+}
+
+/*
+ * Waits until @n buffers of the free page queue were used.  May run under
+ * zone->lock with interrupts off, so it only spins.  Returns false if the
+ * device died first.
+ */
+static bool fphint_wait_used(struct fphint_balloon *fb, unsigned int n)
+{
+	u64 start = ktime_get_ns(), now;
+	unsigned int len, spins = 0;
+	bool warned = false;
+
+	while (n) {
+		if (virtqueue_get_buf(fb->hint_vq, &len)) {
+			n--;
+			continue;
+		}
+		cpu_relax();
+		if (++spins % 1024)
+			continue;
+		if (fphint_device_dead(fb))
+			return false;
+		now = ktime_get_ns();
+		if (!warned && now - start > FPHINT_SLOW_WAIT_NS) {
+			warned = true;
+			fphint_stats.slow_device_waits++;
+			dev_warn(&fb->vdev->dev,
+				 "free page queue: %u buffers unused after 1 s; still waiting (releasing the pages would be unsafe)\n",
+				 n);
+		}
+		if (warned)
+			touch_nmi_watchdog();
+	}
+	return true;
+}
+
+/* Sends a 4-byte OUT buffer (an id or STOP) and waits for its use. */
+static bool fphint_send_out(struct fphint_balloon *fb, u32 value)
+{
+	struct scatterlist sg;
+
+	fb->id_buf = cpu_to_virtio32(fb->vdev, value);
+	sg_init_one(&sg, &fb->id_buf, sizeof(fb->id_buf));
+	if (virtqueue_add_outbuf(fb->hint_vq, &sg, 1, fb, GFP_KERNEL))
+		return false;
+	virtqueue_kick(fb->hint_vq);
+	return fphint_wait_used(fb, 1);
+}
+
+/* Loads the candidate bits of the cursor's word; false at the map's end. */
+static bool fphint_load_word(struct fphint_round *r)
+{
+	struct fphint_word *w;
+	u64 freed;
+
+	while (!r->loaded || !r->mask) {
+		if (r->loaded)
+			r->word++;
+		if (r->word >= r->map.nr_words)
+			return false;
+		w = &r->map.words[r->word];
+		/* Every round takes the delta set: the next round's base. */
+		freed = xchg(&w->freed_since_epoch, 0);
+		r->mask = READ_ONCE(w->free);
+		if (r->delta)
+			r->mask &= freed;
+		r->loaded = true;
+		r->candidates += hweight64(r->mask);
+	}
+	return true;
+}
+
+static unsigned long fphint_peek(struct fphint_round *r)
+{
+	return r->word * FPHINT_PAGES_PER_WORD + __ffs64(r->mask);
+}
+
+static void fphint_consume(struct fphint_round *r)
+{
+	r->mask &= r->mask - 1;
+}
+
+/*
+ * With zone->lock held: if @pfn lies in a free buddy block of @zone,
+ * returns true with the block in [*start, *start + *nr).
+ */
+static bool fphint_free_block(struct zone *zone, unsigned long pfn,
+			      unsigned long *start, unsigned long *nr)
+{
+	unsigned int order;
+
+	for (order = 0; order < MAX_ORDER; order++) {
+		unsigned long head = pfn & ~((1UL << order) - 1);
+		struct page *page;
+		unsigned long head_order;
+
+		if (!pfn_valid(head) || !zone_spans_pfn(zone, head))
+			return false;
+		page = pfn_to_page(head);
+		if (!PageBuddy(page))
+			continue;
+		head_order = page_private(page);
+		if (head_order < order || head_order >= MAX_ORDER)
+			return false;
+		if (page_zone(page) != zone)
+			return false;
+		*start = head;
+		*nr = 1UL << head_order;
+		return true;
+	}
+	return false;
+}
+
+static bool fphint_add_range(struct fphint_round *r, unsigned long start,
+			     unsigned long nr)
+{
+	struct scatterlist sg;
+
+	sg_init_table(&sg, 1);
+	sg_set_page(&sg, pfn_to_page(start), nr << PAGE_SHIFT, 0);
+	/* One sg, no indirect table: GFP_ATOMIC is never used. */
+	if (virtqueue_add_inbuf(r->fb->hint_vq, &sg, 1, r->fb, GFP_ATOMIC))
+		return false;
+	r->ranges++;
+	r->pages += nr;
+	return true;
+}
+
+/* One batch under one zone->lock hold.  False when the map is done. */
+static bool fphint_batch(struct fphint_round *r)
+{
+	struct zone *zone = NULL;
+	unsigned long flags, pfn, start, nr;
+	unsigned long range_start = 0, range_nr = 0;
+	unsigned int added = 0, looked = 0;
+	u64 first_word, t0, hold;
+
+	/* Find the first candidate's zone without the lock. */
+	for (;;) {
+		if (!fphint_load_word(r))
+			return false;
+		pfn = fphint_peek(r);
+		if (pfn >= r->covered_to && pfn_valid(pfn))
+			break;
+		if (pfn >= r->covered_to)
+			r->rejected++;
+		fphint_consume(r);
+	}
+	zone = page_zone(pfn_to_page(pfn));
+	first_word = r->word;
+
+	spin_lock_irqsave(&zone->lock, flags);
+	t0 = ktime_get_ns();
+	while (added < FPHINT_BATCH_RANGES &&
+	       r->word - first_word < FPHINT_BATCH_WORDS) {
+		if (!fphint_load_word(r))
+			break;
+		pfn = fphint_peek(r);
+		if (pfn < r->covered_to) {
+			fphint_consume(r);
+			continue;
+		}
+		/* Another zone: the next batch takes its lock. */
+		if (!zone_spans_pfn(zone, pfn)) {
+			/* Unless it is this batch's first: a hole's page. */
+			if (!looked) {
+				fphint_consume(r);
+				r->rejected++;
+			}
+			break;
+		}
+		fphint_consume(r);
+		looked++;
+		if (!fphint_free_block(zone, pfn, &start, &nr)) {
+			r->rejected++;
+			continue;
+		}
+		r->covered_to = start + nr;
+		if (range_nr && range_start + range_nr == start &&
+		    range_nr + nr <= FPHINT_RANGE_MAX_PAGES) {
+			range_nr += nr;
+			continue;
+		}
+		if (range_nr) {
+			if (!fphint_add_range(r, range_start, range_nr))
+				break;
+			added++;
+		}
+		range_start = start;
+		range_nr = nr;
+	}
+	if (range_nr && fphint_add_range(r, range_start, range_nr))
+		added++;
+	if (added) {
+		virtqueue_kick(r->fb->hint_vq);
+		if (!fphint_wait_used(r->fb, added))
+			r->dead = true;
+	}
+	hold = ktime_get_ns() - t0;
+	spin_unlock_irqrestore(&zone->lock, flags);
+
+	r->batches++;
+	r->max_hold_ns = max(r->max_hold_ns, hold);
+	return !r->dead;
+}
+
+/* Did the host stop, finish or restart since the round began? */
+static enum fphint_round_end fphint_host_said(struct fphint_balloon *fb,
+					      int gen)
+{
+	u32 id;
+
+	if (READ_ONCE(fb->stopping))
+		return FPHINT_END_REMOVED;
+	if (atomic_read(&fb->config_gen) == gen)
+		return FPHINT_END_COMPLETE;
+	id = fphint_read_id(fb);
+	if (id == VIRTIO_BALLOON_CMD_ID_STOP ||
+	    id == VIRTIO_BALLOON_CMD_ID_DONE)
+		return FPHINT_END_HOST_STOP;
+	if (id != fb->active_id)
+		return FPHINT_END_NEW_ID;
+	return FPHINT_END_COMPLETE;
+}
+
+static void fphint_check_agent(const struct fphint_meta *meta)
+{
+	pid_t pid = (pid_t)READ_ONCE(meta->agent_pid);
+	bool alive;
+
+	if (!pid)
+		return;
+	rcu_read_lock();
+	alive = pid_task(find_vpid(pid), PIDTYPE_PID);
+	rcu_read_unlock();
+	if (!alive)
+		pr_info_ratelimited("fphint_balloon: agent pid %d is gone; the map may go stale, hints stay confirmed\n",
+				    pid);
+}
+
+static enum fphint_round_end fphint_round(struct fphint_balloon *fb)
+{
+	struct fphint_round r = { .fb = fb };
+	enum fphint_round_end end = FPHINT_END_COMPLETE;
+	int gen = atomic_read(&fb->config_gen);
+	u64 t0 = ktime_get_ns(), took;
+
+	if (!fphint_map_get(&r.map)) {
+		fphint_stats.rounds_unmapped++;
+		dev_info(&fb->vdev->dev,
+			 "hint id %#x: no map handed over, hinting nothing\n",
+			 fb->active_id);
+		return FPHINT_END_COMPLETE;
+	}
+	fphint_check_agent(r.map.meta);
+	r.delta = fb->in_migration;
+	fb->in_migration = true;
+
+	if (!fphint_send_out(fb, fb->active_id)) {
+		fphint_map_put();
+		return FPHINT_END_DEVICE_DEAD;
+	}
+	while (fphint_batch(&r)) {
+		end = fphint_host_said(fb, gen);
+		if (end != FPHINT_END_COMPLETE)
+			break;
+		cond_resched();
+	}
+	if (r.dead)
+		end = FPHINT_END_DEVICE_DEAD;
+	/* The delta set was taken: the next round starts from here. */
+	atomic64_inc((atomic64_t *)&r.map.meta->epoch);
+	fphint_map_put();
+
+	/* A STOP the host did not ask for is ignored by it: harmless. */
+	if (end != FPHINT_END_NEW_ID && end != FPHINT_END_DEVICE_DEAD)
+		fphint_send_out(fb, VIRTIO_BALLOON_CMD_ID_STOP);
+
+	took = ktime_get_ns() - t0;
+	fphint_stats.rounds++;
+	fphint_stats.rounds_first += !r.delta;
+	fphint_stats.rounds_abandoned += end != FPHINT_END_COMPLETE;
+	fphint_stats.pages_hinted += r.pages;
+	fphint_stats.ranges_hinted += r.ranges;
+	fphint_stats.candidates += r.candidates;
+	fphint_stats.candidates_rejected += r.rejected;
+	fphint_stats.batches += r.batches;
+	fphint_stats.max_lock_hold_ns =
+		max(fphint_stats.max_lock_hold_ns, r.max_hold_ns);
+	fphint_stats.last_round_ns = took;
+	fphint_stats.last_round_pages = r.pages;
+	fphint_stats.total_round_ns += took;
+	dev_dbg(&fb->vdev->dev,
+		"hint id %#x%s: %llu pages in %llu ranges, %llu/%llu candidates rejected, %llu batches, longest hold %llu ns, %llu ns, end %d\n",
+		fb->active_id, r.delta ? " (delta)" : "", r.pages, r.ranges,
+		r.rejected, r.candidates, r.batches, r.max_hold_ns, took, end);
+	return end;
+}
+
+void fphint_hint_work(struct work_struct *work)
+{
+	struct fphint_balloon *fb =
+		container_of(work, struct fphint_balloon, hint_work);
+	static bool refusal_logged;
+	u32 id;
+
+	if (!fb->hint_vq)
+		return;
+	virtqueue_disable_cb(fb->hint_vq);
+	for (;;) {
+		id = fphint_read_id(fb);
+		if (id == VIRTIO_BALLOON_CMD_ID_DONE) {
+			fb->in_migration = false;
+			fb->active_id = id;
+			return;
+		}
+		if (id == VIRTIO_BALLOON_CMD_ID_STOP || id == fb->active_id)
+			return;
+		fb->active_id = id;
+		if (fphint_hint_refused()) {
+			if (!refusal_logged)
+				dev_info(&fb->vdev->dev,
+					 "init_on_free or page poisoning is on: free page hints refused\n");
+			refusal_logged = true;
+			return;
+		}
+		/* A new id mid-round: serve it at once. */
+		if (fphint_round(fb) != FPHINT_END_NEW_ID)
+			return;
+	}
+}
