@@ -30,3 +30,14 @@ $(BUILD)/bin/fphintd: $(FPHINTD_OBJS) $(LIBFPHINT)
 
 ALL_TARGETS += $(LIBFPHINT) $(BUILD)/bin/fphintd
 TESTS_KERNEL += $(sort $(wildcard $(TOP)/tests/agent/test-*))
+
+# Agent tests: C tests are built to build/tests/agent/test-*, scripts in
+# tests/agent/test-* run as they are.
+AGENT_TEST_LIBS := $(BUILD)/obj/agent/fphint_agent_load.o $(LIBFPHINT) $(LIBBPF_STATIC_LIBS)
+$(BUILD)/tests/agent/test-pfn-crosscheck: tests/agent/fphint_test_pfncheck.c $(FPHINT_SKELS) \
+		$(AGENT_HDRS) $(BUILD)/obj/agent/fphint_agent_load.o $(LIBFPHINT)
+	@mkdir -p $(dir $@)
+	$(CC) $(AGENT_CFLAGS) -o $@ $< $(AGENT_TEST_LIBS)
+AGENT_TEST_BINS := $(BUILD)/tests/agent/test-pfn-crosscheck
+ALL_TARGETS += $(AGENT_TEST_BINS)
+TESTS_KERNEL += $(AGENT_TEST_BINS)
