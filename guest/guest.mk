@@ -1,1 +1,55 @@
-# guest fragment: filled in by its owner
+# guest fragment: the migration bench's guest (kernel + busybox initramfs),
+# its workload, the migration tests and `make demo`.
+#
+# GUEST_EXTRA_FILES: project files that must also run in the guest.  Other
+# fragments may append to it; a file that does not exist (not built yet) is
+# left out of the image, and the image is rebuilt when one appears or changes.
+GUEST_DIR := $(BUILD)/guest
+# The Debian cloud kernel the guest boots: found by glob, newest wins.
+GUEST_KVER ?= $(lastword $(sort $(notdir $(wildcard /lib/modules/*-cloud-amd64))))
+GUEST_KERNEL_SRC ?= /boot/vmlinuz-$(GUEST_KVER)
+GUEST_KERNEL := $(GUEST_DIR)/vmlinuz
+GUEST_INITRAMFS := $(GUEST_DIR)/initramfs.cpio.gz
+GUEST_MANIFEST := $(GUEST_DIR)/inputs.manifest
+FPHINT_WORKLOAD := $(BUILD)/bin/fphint-workload
+GUEST_EXTRA_FILES += $(BUILD)/bin/fphintd $(BUILD)/bin/fphint $(BUILD)/kmod/fphint_balloon.ko
+GUEST_EXTRA_FILES := $(sort $(GUEST_EXTRA_FILES))
+# Extras that other fragments build (they are in ALL_TARGETS) are built
+# before the image is packed; order only: the manifest tracks their changes.
+GUEST_BUILD_FIRST = $(filter $(GUEST_EXTRA_FILES),$(ALL_TARGETS))
+
+.PHONY: guest demo FORCE
+guest: $(GUEST_KERNEL) $(GUEST_INITRAMFS)
+ALL_TARGETS += guest
+
+$(FPHINT_WORKLOAD): guest/fphint-workload.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_COMMON) -static -pthread -o $@ $<
+
+$(GUEST_KERNEL): $(GUEST_KERNEL_SRC)
+	@mkdir -p $(@D)
+	@test -n "$(GUEST_KVER)" || { echo "guest: no /lib/modules/*-cloud-amd64 (install linux-image-cloud-amd64)"; exit 1; }
+	cp $< $@
+
+# Names, sizes and times of the optional extras; rewritten only when they
+# change, so the image follows them without rebuilding every time.
+$(GUEST_MANIFEST): FORCE | $(GUEST_BUILD_FIRST)
+	@mkdir -p $(@D)
+	@{ echo "kver $(GUEST_KVER)"; for f in $(GUEST_EXTRA_FILES); do \
+		if [ -e $$f ]; then stat -c '%n %s %Y' $$f; else echo "$$f absent"; fi; done; } >$@.new
+	@if cmp -s $@.new $@; then rm -f $@.new; else mv $@.new $@; fi
+
+$(GUEST_INITRAMFS): guest/init guest/mkinitramfs.sh $(FPHINT_WORKLOAD) $(GUEST_MANIFEST)
+	@mkdir -p $(@D)
+	guest/mkinitramfs.sh $@ $(GUEST_KVER) guest/init $(FPHINT_WORKLOAD) $(GUEST_EXTRA_FILES)
+
+FORCE:
+
+# The README's main command: every mode, idle figures and churn integrity.
+demo:
+	@$(MAKE) --no-print-directory deps
+	@$(MAKE) --no-print-directory all
+	@python3 $(TOP)/tests/migrate/demo.py --out $(BUILD)/demo/results.json
+
+TESTS_MIGRATE += $(TOP)/tests/migrate/test_migrate_none.py \
+	$(TOP)/tests/migrate/test_migrate_stock.py

@@ -1,0 +1,9 @@
+#!/usr/bin/env python3
+"""3 ping-pong migrations, no balloon driver, churn on: integrity + clean kernel."""
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import pingpong  # noqa: E402
+
+pingpong.main("none")
