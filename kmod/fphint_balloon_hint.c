@@ -75,9 +75,11 @@
 #include "fphint_balloon.h"
 
 /* IN buffers per zone->lock hold. */
-#define FPHINT_BATCH_RANGES 64
-/* Bitmap words scanned per zone->lock hold (64 pfns each). */
-#define FPHINT_BATCH_WORDS 1024
+#define FPHINT_BATCH_RANGES 16
+/* Bitmap words scanned per zone->lock hold (64 pfns each): 1 GiB. */
+#define FPHINT_BATCH_WORDS 4096
+/* Blocks of this order are hinted first in a migration's first round. */
+#define FPHINT_BIG_ORDER (MAX_ORDER - 1)
 /* Longest range in one buffer (sg lengths are 32-bit). */
 #define FPHINT_RANGE_MAX_PAGES (1UL << 18)
 #define FPHINT_SLOW_WAIT_NS (1000ULL * NSEC_PER_MSEC)
@@ -90,10 +92,24 @@ enum fphint_round_end {
 	FPHINT_END_DEVICE_DEAD,
 };
 
+/*
+ * QEMU 7.2 applies each hint under its migration bitmap_mutex, which the
+ * migration thread holds for up to 50 ms at a time while it sends pages:
+ * every buffer can cost that long, and the migration thread sends free
+ * pages that are not hinted yet.  So a first round hints the big blocks
+ * first (few buffers, most pages), then the rest.
+ */
+enum fphint_pass {
+	FPHINT_PASS_ALL, /* later rounds: every candidate */
+	FPHINT_PASS_BIG, /* first round, 1st pass: FPHINT_BIG_ORDER blocks */
+	FPHINT_PASS_SMALL, /* first round, 2nd pass: the smaller blocks */
+};
+
 struct fphint_round {
 	struct fphint_balloon *fb;
 	struct fphint_map_ref map;
 	bool delta; /* later round of a migration: freed_since_epoch only */
+	enum fphint_pass pass;
 	u64 word; /* cursor: word holding the next candidates */
 	u64 mask; /* candidate bits of that word not yet looked at */
 	bool loaded; /* mask holds word's candidates */
@@ -185,12 +201,15 @@ static bool fphint_load_word(struct fphint_round *r)
 		if (r->word >= r->map.nr_words)
 			return false;
 		w = &r->map.words[r->word];
+		r->mask = READ_ONCE(w->free);
+		r->loaded = true;
+		/* The second pass of a first round looks at the same bits. */
+		if (r->pass == FPHINT_PASS_SMALL)
+			continue;
 		/* Every round takes the delta set: the next round's base. */
 		freed = xchg(&w->freed_since_epoch, 0);
-		r->mask = READ_ONCE(w->free);
 		if (r->delta)
 			r->mask &= freed;
-		r->loaded = true;
 		r->candidates += hweight64(r->mask);
 	}
 	return true;
@@ -269,7 +288,7 @@ static bool fphint_batch(struct fphint_round *r)
 		if (pfn >= r->covered_to && pfn_valid(pfn))
 			break;
 		if (pfn >= r->covered_to)
-			r->rejected++;
+			r->rejected += r->pass != FPHINT_PASS_SMALL;
 		fphint_consume(r);
 	}
 	zone = page_zone(pfn_to_page(pfn));
@@ -291,17 +310,19 @@ static bool fphint_batch(struct fphint_round *r)
 			/* Unless it is this batch's first: a hole's page. */
 			if (!looked) {
 				fphint_consume(r);
-				r->rejected++;
+				r->rejected += r->pass != FPHINT_PASS_SMALL;
 			}
 			break;
 		}
 		fphint_consume(r);
 		looked++;
 		if (!fphint_free_block(zone, pfn, &start, &nr)) {
-			r->rejected++;
+			r->rejected += r->pass != FPHINT_PASS_SMALL;
 			continue;
 		}
 		r->covered_to = start + nr;
+		if ((r->pass == FPHINT_PASS_BIG) != (nr >= 1UL << FPHINT_BIG_ORDER))
+			continue;
 		if (range_nr && range_start + range_nr == start &&
 		    range_nr + nr <= FPHINT_RANGE_MAX_PAGES) {
 			range_nr += nr;
@@ -352,16 +373,19 @@ static enum fphint_round_end fphint_host_said(struct fphint_balloon *fb,
 static void fphint_check_agent(const struct fphint_meta *meta)
 {
 	pid_t pid = (pid_t)READ_ONCE(meta->agent_pid);
+	static pid_t logged;
 	bool alive;
 
-	if (!pid)
+	if (!pid || pid == logged)
 		return;
 	rcu_read_lock();
 	alive = pid_task(find_vpid(pid), PIDTYPE_PID);
 	rcu_read_unlock();
-	if (!alive)
-		pr_info_ratelimited("fphint_balloon: agent pid %d is gone; the map may go stale, hints stay confirmed\n",
-				    pid);
+	if (!alive) {
+		pr_info("fphint_balloon: agent pid %d is gone; the map may go stale, hints stay confirmed\n",
+			pid);
+		logged = pid;
+	}
 }
 
 static enum fphint_round_end fphint_round(struct fphint_balloon *fb)
@@ -386,10 +410,21 @@ static enum fphint_round_end fphint_round(struct fphint_balloon *fb)
 		fphint_map_put();
 		return FPHINT_END_DEVICE_DEAD;
 	}
-	while (fphint_batch(&r)) {
+	r.pass = r.delta ? FPHINT_PASS_ALL : FPHINT_PASS_BIG;
+	for (;;) {
+		bool more = fphint_batch(&r);
+
 		end = fphint_host_said(fb, gen);
-		if (end != FPHINT_END_COMPLETE)
+		if (end != FPHINT_END_COMPLETE || r.dead)
 			break;
+		if (!more) {
+			if (r.pass != FPHINT_PASS_BIG)
+				break;
+			r.pass = FPHINT_PASS_SMALL;
+			r.word = 0;
+			r.loaded = false;
+			r.covered_to = 0;
+		}
 		cond_resched();
 	}
 	if (r.dead)
