@@ -52,4 +52,5 @@ demo:
 	@python3 $(TOP)/tests/migrate/demo.py --out $(BUILD)/demo/results.json
 
 TESTS_MIGRATE += $(TOP)/tests/migrate/test_migrate_none.py \
-	$(TOP)/tests/migrate/test_migrate_stock.py
+	$(TOP)/tests/migrate/test_migrate_stock.py \
+	$(TOP)/tests/migrate/test_migrate_broken.py

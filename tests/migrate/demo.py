@@ -1,0 +1,161 @@
+#!/usr/bin/env python3
+"""`make demo`: migrate the same guest workload in every mode and compare.
+
+Per mode: boot once, start the workload (fill 1224 MiB, free 1024 MiB, keep
+200 MiB), run --idle migrations without churn (the figures; before each one
+after the first the workload re-scribbles 1024 MiB of free memory so every
+run starts from stale free pages), then --churn migrations with the churn
+thread on (integrity under load).  Migrations ping-pong: each destination is
+the next source.  Every run checks the kept region and churn buffers, the
+destination's kernel log and MemFree.  A mode whose pieces are not built is
+reported as "not built yet", never measured by something else.
+
+Writes --out (JSON): per mode the median of the idle runs for
+transferred_bytes, normal_pages, zero_pages, total_ms, downtime_ms, setup_ms,
+syncs, guest_inuse_pages, min_memfree_kb, plus ratio, integrity,
+dst_kernel_clean and runs (every record).
+"""
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import fphint_bench as fb  # noqa: E402
+
+FIGURES = ("transferred_bytes", "normal_pages", "zero_pages", "total_ms", "downtime_ms",
+           "setup_ms", "syncs", "guest_inuse_pages", "min_memfree_kb")
+
+
+def median(values):
+    values = [v for v in values if v is not None]
+    if not values:
+        return None
+    m = statistics.median(values)
+    return int(m) if float(m).is_integer() else m
+
+
+def run_mode(mode, idle, churn):
+    """All runs of one mode; returns its results entry."""
+    missing = fb.mode_missing(mode)
+    if missing:
+        fb.log("%s: not built yet (%s missing)" % (mode, ", ".join(missing)))
+        return {"status": "not built yet", "missing": missing}
+    runs = []
+    entry = {"status": "measured", "runs": runs}
+    t0 = time.monotonic()
+    try:
+        with fb.Bench("demo-%s" % mode, timeout=900) as bench:
+            fb.log("%s: booting" % mode)
+            vm = bench.boot(mode)
+            fb.log("%s: filling guest memory" % mode)
+            fb.start_workload(vm)
+            for i in range(idle + churn):
+                is_churn = i >= idle
+                if is_churn and i == idle:
+                    fb.workload(vm, "churn", "on")
+                label = "churn" if is_churn else "idle"
+                fb.log("%s: migration %d/%d (%s)" % (mode, i + 1, idle + churn, label))
+                vm, rec = fb.measured_migration(bench, vm, scribble_mib=1024 if i else 0,
+                                                label=label)
+                rec["churn"] = is_churn
+                runs.append(rec)
+                fb.log("  " + fb.describe(rec))
+    except fb.BenchError as e:
+        fb.log("%s: ERROR %s" % (mode, e))
+        entry["error"] = str(e)
+    idle_runs = [r for r in runs if not r["churn"]]
+    for k in FIGURES:
+        entry[k] = median([r[k] for r in idle_runs])
+    inuse = entry["guest_inuse_pages"]
+    entry["ratio"] = (round((entry["normal_pages"] + entry["zero_pages"]) / inuse, 2)
+                      if idle_runs and inuse else None)
+    complete = len(runs) == idle + churn and "error" not in entry
+    entry["integrity"] = ("pass" if complete and all(r["integrity"] == "pass" for r in runs)
+                          else "fail")
+    entry["dst_kernel_clean"] = bool(runs) and all(r["dst_kernel_clean"] for r in runs)
+    entry["memfree_recovered"] = bool(runs) and all(r.get("memfree_recovered") for r in runs)
+    entry["wall_s"] = round(time.monotonic() - t0, 1)
+    return entry
+
+
+def fmt(v, scale=1, digits=0):
+    if v is None:
+        return "-"
+    return "%.*f" % (digits, v / scale)
+
+
+def table(results):
+    cols = ("mode", "sent MiB", "normal", "zero", "ratio", "total ms", "down ms", "setup ms",
+            "syncs", "in-use pg", "min free MiB", "integrity", "dst kernel")
+    rows = [cols]
+    for mode, e in results.items():
+        if e["status"] != "measured":
+            rows.append((mode, e["status"]) + ("",) * (len(cols) - 2))
+            continue
+        rows.append((
+            mode, fmt(e["transferred_bytes"], 2 ** 20), fmt(e["normal_pages"]),
+            fmt(e["zero_pages"]), fmt(e["ratio"], 1, 2), fmt(e["total_ms"]),
+            fmt(e["downtime_ms"]), fmt(e["setup_ms"]), fmt(e["syncs"]),
+            fmt(e["guest_inuse_pages"]), fmt(e["min_memfree_kb"], 1024),
+            e["integrity"] + ("" if "error" not in e else " (error)"),
+            "clean" if e["dst_kernel_clean"] else "PROBLEMS"))
+    widths = [max(len(str(r[i])) for r in rows) for i in range(len(cols))]
+    lines = []
+    for n, r in enumerate(rows):
+        lines.append("  ".join(str(c).ljust(w) if i == 0 else str(c).rjust(w)
+                               for i, (c, w) in enumerate(zip(r, widths))).rstrip())
+        if n == 0:
+            lines.append("-" * len(lines[0]))
+    return "\n".join(lines)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--out", default=os.path.join(fb.BUILD, "demo", "results.json"))
+    ap.add_argument("--modes", default=",".join(fb.MODES))
+    ap.add_argument("--idle", type=int, default=3, help="idle migrations per mode (figures)")
+    ap.add_argument("--churn", type=int, default=1, help="migrations with churn per mode")
+    a = ap.parse_args()
+    modes = [m for m in a.modes.split(",") if m]
+    bad = [m for m in modes if m not in fb.MODES]
+    if bad or a.idle < 1 or a.churn < 0:
+        print("demo: bad arguments: modes %s (of %s), --idle >= 1, --churn >= 0"
+              % (",".join(bad) or "ok", ",".join(fb.MODES)), file=sys.stderr)
+        return 2
+    t0 = time.monotonic()
+    results = {}
+    for mode in modes:
+        results[mode] = run_mode(mode, a.idle, a.churn)
+    # One key per mode, plus "meta" for how the figures were taken.
+    doc = dict(results)
+    doc["meta"] = {
+        "guest_ram_kb": fb.GUEST_RAM_KB,
+        "guest_ram_pages": fb.GUEST_RAM_PAGES,
+        "idle_runs": a.idle,
+        "churn_runs": a.churn,
+        "figures": "median of idle runs",
+        "wall_s": round(time.monotonic() - t0, 1),
+    }
+    os.makedirs(os.path.dirname(os.path.abspath(a.out)), exist_ok=True)
+    with open(a.out + ".tmp", "w") as f:
+        json.dump(doc, f, indent=2)
+    os.replace(a.out + ".tmp", a.out)
+    print()
+    print("fphint demo: guest %d KiB RAM, median of %d idle migrations, %d with churn per mode"
+          % (fb.GUEST_RAM_KB, a.idle, a.churn))
+    print("ratio = (normal + zero pages) / guest in-use pages; lower is better, 1.0 is ideal")
+    print(table(results))
+    print("results: %s (%.0fs)" % (a.out, doc["meta"]["wall_s"]))
+    failed = [m for m, e in results.items()
+              if e["status"] == "measured" and (e["integrity"] != "pass" or not e["dst_kernel_clean"])]
+    if failed:
+        print("demo: integrity or kernel check FAILED for: %s" % ", ".join(failed))
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
