@@ -59,6 +59,7 @@ struct fphint_map_ref {
 	u64 nr_words;
 	struct fphint_meta *meta;
 };
+
 int fphint_ctl_init(void);
 void fphint_ctl_exit(void);
 /* Takes the map for a round: returns false (and holds nothing) if none. */

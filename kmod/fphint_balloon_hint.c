@@ -81,7 +81,7 @@
 /* Blocks of this order are hinted first in a migration's first round. */
 #define FPHINT_BIG_ORDER (MAX_ORDER - 1)
 /* Longest range in one buffer (sg lengths are 32-bit). */
-#define FPHINT_RANGE_MAX_PAGES (1UL << 18)
+#define FPHINT_RANGE_MAX_PAGES BIT(18)
 #define FPHINT_SLOW_WAIT_NS (1000ULL * NSEC_PER_MSEC)
 
 enum fphint_round_end {
@@ -278,6 +278,7 @@ static bool fphint_batch(struct fphint_round *r)
 	unsigned long flags, pfn, start, nr;
 	unsigned long range_start = 0, range_nr = 0;
 	unsigned int added = 0, looked = 0;
+	bool big, want_big = r->pass == FPHINT_PASS_BIG;
 	u64 first_word, t0, hold;
 
 	/* Find the first candidate's zone without the lock. */
@@ -321,7 +322,9 @@ static bool fphint_batch(struct fphint_round *r)
 			continue;
 		}
 		r->covered_to = start + nr;
-		if ((r->pass == FPHINT_PASS_BIG) != (nr >= 1UL << FPHINT_BIG_ORDER))
+		/* The big pass takes big blocks, the small pass the rest. */
+		big = nr >= 1UL << FPHINT_BIG_ORDER;
+		if (r->pass != FPHINT_PASS_ALL && big != want_big)
 			continue;
 		if (range_nr && range_start + range_nr == start &&
 		    range_nr + nr <= FPHINT_RANGE_MAX_PAGES) {

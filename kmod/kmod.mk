@@ -28,3 +28,26 @@ $(FPHINT_CTL_TEST): $(TOP)/tests/kmod/fphint-ctl-test.c $(TOP)/include/fphint_io
 	$(CC) $(CFLAGS_COMMON) -static -o $@ $<
 ALL_TARGETS += $(FPHINT_CTL_TEST)
 GUEST_EXTRA_FILES += $(FPHINT_CTL_TEST)
+
+# checkpatch.pl --strict over the module, from the guest kernel's own source
+# package (linux-source-6.1): the script and its two data files are
+# extracted once into build/checkpatch/.
+KMOD_CHECKPATCH_DIR := $(BUILD)/checkpatch
+KMOD_CHECKPATCH := $(KMOD_CHECKPATCH_DIR)/scripts/checkpatch.pl
+KMOD_LINUX_SRC_TAR ?= $(lastword $(sort $(wildcard /usr/src/linux-source-6.1*.tar.xz)))
+$(KMOD_CHECKPATCH):
+	@test -n "$(KMOD_LINUX_SRC_TAR)" || { echo "check-kmod: no /usr/src/linux-source-6.1.tar.xz (make deps)"; exit 1; }
+	@mkdir -p $(KMOD_CHECKPATCH_DIR)
+	tar -xJf $(KMOD_LINUX_SRC_TAR) -C $(KMOD_CHECKPATCH_DIR) --strip-components=1 --wildcards \
+		'*/scripts/checkpatch.pl' '*/scripts/spelling.txt' '*/scripts/const_structs.checkpatch'
+	@touch $@
+
+.PHONY: check-kmod
+check-kmod: $(KMOD_CHECKPATCH)
+	perl $(KMOD_CHECKPATCH) --no-tree --strict --quiet --summary-file -f \
+		$(wildcard $(TOP)/kmod/*.c $(TOP)/kmod/*.h) $(TOP)/include/fphint_ioctl.h
+	@echo "check-kmod: checkpatch clean"
+
+TESTS_UNIT += $(TOP)/tests/kmod/test_checkpatch.sh
+TESTS_MIGRATE += $(TOP)/tests/migrate/test_fphint_ctl_balloon.py \
+	$(TOP)/tests/migrate/test_fphint_migrate.py

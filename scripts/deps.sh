@@ -8,6 +8,7 @@ PKGS=(
 	libbpf-dev libelf-dev zlib1g-dev bpftool
 	linux-headers-cloud-amd64 linux-image-cloud-amd64 kmod
 	qemu-system-x86 busybox-static cpio
+	linux-source-6.1
 	python3 libcmocka-dev
 )
 
