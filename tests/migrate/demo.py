@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
 """`make demo`: migrate the same guest workload in every mode and compare.
 
-Per mode: boot once, start the workload (fill 1224 MiB, free 1024 MiB, keep
-200 MiB), run --idle migrations without churn (the figures; before each one
-after the first the workload re-scribbles 1024 MiB of free memory so every
-run starts from stale free pages), then --churn migrations with the churn
-thread on (integrity under load).  Migrations ping-pong: each destination is
-the next source.  Every run checks the kept region and churn buffers, the
+Per mode: --idle times, boot a fresh guest, start the workload (fill 1224
+MiB, free 1024 MiB, keep 200 MiB) and migrate it once without churn: these
+runs give the figures, and a fresh guest each time keeps them independent
+of what earlier migrations left behind (pages a previous hint kept from
+being sent are zero on the next source).  The last idle guest then goes on
+with the churn thread on for --churn ping-pong migrations (each destination
+is the next source), each after re-scribbling 1024 MiB of free memory so
+stale free pages are back: integrity under load.  Every run checks the kept region and churn buffers, the
 destination's kernel log and MemFree.  A mode whose pieces are not built is
 reported as "not built yet", never measured by something else.
 
@@ -22,6 +24,7 @@ import statistics
 import sys
 import time
 
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import fphint_bench as fb  # noqa: E402
 
@@ -47,22 +50,25 @@ def run_mode(mode, idle, churn):
     entry = {"status": "measured", "runs": runs}
     t0 = time.monotonic()
     try:
-        with fb.Bench("demo-%s" % mode, timeout=900) as bench:
-            fb.log("%s: booting" % mode)
-            vm = bench.boot(mode)
-            fb.log("%s: filling guest memory" % mode)
-            fb.start_workload(vm)
-            for i in range(idle + churn):
-                is_churn = i >= idle
-                if is_churn and i == idle:
-                    fb.workload(vm, "churn", "on")
-                label = "churn" if is_churn else "idle"
-                fb.log("%s: migration %d/%d (%s)" % (mode, i + 1, idle + churn, label))
-                vm, rec = fb.measured_migration(bench, vm, scribble_mib=1024 if i else 0,
-                                                label=label)
-                rec["churn"] = is_churn
+        for i in range(idle):
+            with fb.Bench("demo-%s" % mode, timeout=900) as bench:
+                fb.log("%s: idle run %d/%d: boot, fill, migrate" % (mode, i + 1, idle))
+                vm = bench.boot(mode)
+                fb.start_workload(vm)
+                vm, rec = fb.measured_migration(bench, vm, label="idle")
+                rec["churn"] = False
                 runs.append(rec)
                 fb.log("  " + fb.describe(rec))
+                if i < idle - 1 or not churn:
+                    continue
+                # The last idle guest goes on, ping-pong, with churn.
+                fb.workload(vm, "churn", "on")
+                for j in range(churn):
+                    fb.log("%s: churn run %d/%d: scribble 1024 MiB, migrate" % (mode, j + 1, churn))
+                    vm, rec = fb.measured_migration(bench, vm, scribble_mib=1024, label="churn")
+                    rec["churn"] = True
+                    runs.append(rec)
+                    fb.log("  " + fb.describe(rec))
     except fb.BenchError as e:
         fb.log("%s: ERROR %s" % (mode, e))
         entry["error"] = str(e)
@@ -116,8 +122,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", default=os.path.join(fb.BUILD, "demo", "results.json"))
     ap.add_argument("--modes", default=",".join(fb.MODES))
-    ap.add_argument("--idle", type=int, default=3, help="idle migrations per mode (figures)")
-    ap.add_argument("--churn", type=int, default=1, help="migrations with churn per mode")
+    ap.add_argument("--idle", type=int, default=5, help="idle migrations per mode (figures)")
+    ap.add_argument("--churn", type=int, default=2, help="migrations with churn per mode")
     a = ap.parse_args()
     modes = [m for m in a.modes.split(",") if m]
     bad = [m for m in modes if m not in fb.MODES]
