@@ -24,6 +24,7 @@ include user/agent.mk
 include bench/bench.mk
 include kmod/kmod.mk
 include guest/guest.mk
+include model/model.mk
 include tests/tests.mk
 
 .PHONY: all deps test clean check-format
