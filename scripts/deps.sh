@@ -10,6 +10,7 @@ PKGS=(
 	qemu-system-x86 busybox-static cpio
 	linux-source-6.1
 	python3 libcmocka-dev
+	spin
 )
 
 missing=()
