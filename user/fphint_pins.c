@@ -92,9 +92,12 @@ static int fphint_open_map(const char *dir, const struct fphint_map_shape *s, in
 		goto fail;
 	}
 	if (info->key_size != sizeof(uint32_t) || info->value_size != s->value_size) {
-		snprintf(err, errlen, "%s: key/value size %u/%u, expected %zu/%u %s", path,
-			 info->key_size, info->value_size, sizeof(uint32_t), s->value_size,
-			 FPHINT_STALE_HINT);
+		if (info->key_size != sizeof(uint32_t))
+			snprintf(err, errlen, "%s: key size %u, expected %zu %s", path,
+				 info->key_size, sizeof(uint32_t), FPHINT_STALE_HINT);
+		else
+			snprintf(err, errlen, "%s: value size %u, expected %u %s", path,
+				 info->value_size, s->value_size, FPHINT_STALE_HINT);
 		ret = -EINVAL;
 		goto fail;
 	}

@@ -145,22 +145,67 @@ static error_t fphintd_parse(int key, char *arg, struct argp_state *state)
 	return 0;
 }
 
-/* argp's own messages are two lines; name the offending option in one. */
+/* The argument argp choked on: an unknown option or one missing its value. */
+static const char *fphintd_bad_arg(int argc, char **argv)
+{
+	const struct argp_option *o;
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		size_t len;
+		int hits = 0;
+		bool takes_arg = false;
+
+		if (!strcmp(a, "--"))
+			break;
+		if (strncmp(a, "--", 2))
+			continue; /* short options are all flags but -v, checked by argp */
+		len = strcspn(a + 2, "=");
+		for (o = fphintd_options; o->name; o++) {
+			if (!strncmp(o->name, a + 2, len)) {
+				hits++;
+				takes_arg = o->arg != NULL;
+			}
+		}
+		if (hits != 1 && strncmp("help", a + 2, len) && strncmp("usage", a + 2, len) &&
+		    strncmp("version", a + 2, len))
+			return a;
+		if (takes_arg && !a[2 + len] && ++i >= argc)
+			return a;
+	}
+	return NULL;
+}
+
+/* argp's own messages are two lines; name the offending argument in one. */
 static void fphintd_parse_args(int argc, char **argv)
 {
 	static const struct argp argp = {
 		fphintd_options, fphintd_parse, NULL, fphintd_doc, NULL, NULL, NULL};
+	const char *bad;
 	int i;
 
-	if (!argp_parse(&argp, argc, argv, ARGP_NO_ERRS, NULL, NULL))
-		return;
-	for (i = 1; i < argc; i++) {
-		if (argv[i][0] == '-') {
-			logmsg("unknown option or missing value: '%s' (see --help)", argv[i]);
-			exit(FPHINTD_EXIT_USAGE);
+	/*
+	 * ARGP_NO_ERRS implies ARGP_NO_EXIT, under which --help would print
+	 * and then carry on: let argp handle those requests the normal way.
+	 */
+	for (i = 1; i < argc && strcmp(argv[i], "--"); i++) {
+		if (!strcmp(argv[i], "-?") || !strcmp(argv[i], "-V") ||
+		    (!strncmp(argv[i], "--", 2) && argv[i][2] &&
+		     (!strncmp("help", argv[i] + 2, strlen(argv[i] + 2)) ||
+		      !strncmp("usage", argv[i] + 2, strlen(argv[i] + 2)) ||
+		      !strncmp("version", argv[i] + 2, strlen(argv[i] + 2))))) {
+			argp_parse(&argp, argc, argv, 0, NULL, NULL);
+			exit(FPHINTD_EXIT_USAGE); /* not reached: argp exits */
 		}
 	}
-	logmsg("bad command line (see --help)");
+	if (!argp_parse(&argp, argc, argv, ARGP_NO_ERRS, NULL, NULL))
+		return;
+	bad = fphintd_bad_arg(argc, argv);
+	if (bad)
+		logmsg("unknown option or missing value: '%s' (see --help)", bad);
+	else
+		logmsg("bad command line (see --help)");
 	exit(FPHINTD_EXIT_USAGE);
 }
 
@@ -205,6 +250,22 @@ static int fphintd_remove_pins(const char *dir, int *removed)
 	if (strcmp(dir, FPHINTD_BPFFS) && rmdir(dir) && errno != ENOENT && errno != ENOTEMPTY)
 		ret = ret ? ret : -errno;
 	return ret;
+}
+
+/* First of our pin names present in dir (into buf), false if none. */
+static bool fphintd_leftover_pin(const char *dir, char *buf, size_t len)
+{
+	struct dirent *de;
+	bool found = false;
+	DIR *d = opendir(dir);
+
+	if (!d)
+		return false;
+	while (!found && (de = readdir(d)))
+		found = fphintd_is_our_pin(de->d_name) &&
+			!fphint_pin_path(buf, len, dir, de->d_name);
+	closedir(d);
+	return found;
 }
 
 /* Link pins expected for the tracker programs, e.g. link_fphint_page_free. */
@@ -283,7 +344,8 @@ static int fphintd_create(const char *dir, char *err, size_t errlen)
 	struct fphint *skel = NULL;
 	bool made_dir = false;
 	char path[256];
-	int ret, nlinks = 0, npinned = 0, i, removed;
+	char pinned[3 + 16][256]; /* what this run pinned, to undo on failure */
+	int ret, nlinks = 0, npinned = 0, i;
 	uint32_t zero = 0;
 
 	ret = fphint_agent_geometry(&g, err, errlen);
@@ -346,7 +408,7 @@ static int fphintd_create(const char *dir, char *err, size_t errlen)
 			snprintf(err, errlen, "%s: pin: %s", path, strerror(-ret));
 			goto fail;
 		}
-		npinned++;
+		strcpy(pinned[npinned++], path);
 	}
 	i = 0;
 	bpf_object__for_each_program(prog, skel->obj)
@@ -358,6 +420,7 @@ static int fphintd_create(const char *dir, char *err, size_t errlen)
 			snprintf(err, errlen, "%s: pin: %s", path, strerror(-ret));
 			goto fail;
 		}
+		strcpy(pinned[npinned++], path);
 		i++;
 	}
 	logmsg("created: %d programs attached, pinned in %s", nlinks, dir);
@@ -371,8 +434,9 @@ static int fphintd_create(const char *dir, char *err, size_t errlen)
 fail:
 	for (i = 0; i < nlinks; i++)
 		bpf_link__destroy(links[i]);
-	if (npinned || nlinks)
-		fphintd_remove_pins(dir, &removed);
+	/* Links first, so the programs detach before their maps go. */
+	while (npinned > 0)
+		unlink(pinned[--npinned]);
 	if (made_dir)
 		rmdir(dir);
 	fphint__destroy(skel);
@@ -478,8 +542,13 @@ int main(int argc, char **argv)
 
 	ret = fphint_pins_open(&pins, opts.pin_dir, err, sizeof(err));
 	if (ret == -ENOENT) {
-		fphint_pin_path(path, sizeof(path), opts.pin_dir, FPHINT_PIN_BITMAP);
 		/* Leftover links or meta without a bitmap are not ours to overwrite. */
+		if (fphintd_leftover_pin(opts.pin_dir, path, sizeof(path))) {
+			logmsg("%s: left without a bitmap (stale pins; remove with fphintd "
+			       "--teardown)",
+			       path);
+			return FPHINTD_EXIT_PINS;
+		}
 		ret = fphintd_create(opts.pin_dir, err, sizeof(err));
 		if (ret) {
 			logmsg("%s", err);
