@@ -1,0 +1,219 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * fphint-bench-overhead - what the tracker costs a page-fault-heavy
+ * process.  One run maps, touches and unmaps BENCH_MAP_BYTES several
+ * times (every page is one mm_page_alloc and one mm_page_free, plus the
+ * pcp refills and drains); runs alternate without and with the tracker
+ * attached (this process's own instance, never pinned), pair by pair,
+ * with the order inside a pair alternating so drift cancels out.
+ * bpf_stats (which itself costs time per event) is only enabled for a
+ * separate run at the end that measures BPF ns per event.
+ * Last line: overhead_ratio=<median of the per-pair ratios>.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/mman.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "fphint_agent.h"
+#include "fphint_layout.h"
+#include "fphint.skel.h"
+
+#define BENCH_MAP_BYTES	    (64ul << 20)
+#define BENCH_DEFAULT_PAIRS 12
+#define BENCH_DEFAULT_ITERS 6
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* One timed run: iters x (mmap, touch every page, munmap). */
+static double bench_run(int iters)
+{
+	long psz = sysconf(_SC_PAGESIZE);
+	double t0 = now_s();
+	int it;
+
+	for (it = 0; it < iters; it++) {
+		char *m = mmap(NULL, BENCH_MAP_BYTES, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		size_t i;
+
+		if (m == MAP_FAILED) {
+			perror("fphint-bench-overhead: mmap");
+			exit(1);
+		}
+		madvise(m, BENCH_MAP_BYTES, MADV_NOHUGEPAGE);
+		for (i = 0; i < BENCH_MAP_BYTES; i += (size_t)psz)
+			((volatile char *)m)[i] = (char)i;
+		munmap(m, BENCH_MAP_BYTES);
+	}
+	return now_s() - t0;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Another fphint tracker attached anywhere would make "without" a lie. */
+static int other_tracker_attached(char *what, size_t len)
+{
+	uint32_t id = 0;
+
+	if (!access(FPHINT_PIN_DIR "/" FPHINT_PIN_BITMAP, F_OK)) {
+		snprintf(what, len, "a tracker is pinned in %s", FPHINT_PIN_DIR);
+		return 1;
+	}
+	while (!bpf_link_get_next_id(id, &id)) {
+		struct bpf_link_info li = {};
+		struct bpf_prog_info pi = {};
+		uint32_t l = sizeof(li);
+		int lfd = bpf_link_get_fd_by_id(id), pfd;
+
+		if (lfd < 0)
+			continue;
+		if (bpf_obj_get_info_by_fd(lfd, &li, &l) ||
+		    li.type != BPF_LINK_TYPE_RAW_TRACEPOINT) {
+			close(lfd);
+			continue;
+		}
+		close(lfd);
+		pfd = bpf_prog_get_fd_by_id(li.prog_id);
+		if (pfd < 0)
+			continue;
+		l = sizeof(pi);
+		if (!bpf_obj_get_info_by_fd(pfd, &pi, &l) &&
+		    (!strncmp(pi.name, "fphint_page", 11) ||
+		     !strncmp(pi.name, "fphint_compact", 14))) {
+			snprintf(what, len, "fphint program '%s' is attached (link %u)", pi.name,
+				 id);
+			close(pfd);
+			return 1;
+		}
+		close(pfd);
+	}
+	return 0;
+}
+
+static long arg_long(const char *s, long lo, long hi, const char *name)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < lo || v > hi) {
+		fprintf(stderr, "fphint-bench-overhead: %s: '%s' is not in %ld..%ld\n", name, s, lo,
+			hi);
+		exit(2);
+	}
+	return v;
+}
+
+int main(int argc, char **argv)
+{
+	int pairs = BENCH_DEFAULT_PAIRS, iters = BENCH_DEFAULT_ITERS, p, stats_fd;
+	double ratios[256], t_off, t_on, pages;
+	struct fphint_geometry g;
+	struct bpf_program *prog;
+	struct fphint *skel;
+	char err[512];
+
+	if (argc > 1)
+		pairs = (int)arg_long(argv[1], 10, 256, "pairs");
+	if (argc > 2)
+		iters = (int)arg_long(argv[2], 1, 1000, "iterations per run");
+	if (argc > 3) {
+		fprintf(stderr, "usage: fphint-bench-overhead [PAIRS [ITERATIONS]]\n");
+		return 2;
+	}
+	if (geteuid() != 0) {
+		fprintf(stderr, "fphint-bench-overhead: must run as root\n");
+		return 1;
+	}
+	if (other_tracker_attached(err, sizeof(err))) {
+		fprintf(stderr,
+			"fphint-bench-overhead: %s; the 'without' runs would not be without it "
+			"(stop it: fphintd --teardown)\n",
+			err);
+		return 1;
+	}
+	if (fphint_agent_geometry(&g, err, sizeof(err)) ||
+	    fphint_agent_load(&g, &skel, err, sizeof(err))) {
+		fprintf(stderr, "fphint-bench-overhead: %s\n", err);
+		return 1;
+	}
+	pages = (double)iters * (double)(BENCH_MAP_BYTES / (size_t)sysconf(_SC_PAGESIZE));
+	printf("fphint-bench-overhead: %d pairs, %d x %lu MiB mmap/touch/munmap per run (%.0f "
+	       "faults)\n",
+	       pairs, iters, BENCH_MAP_BYTES >> 20, pages);
+	bench_run(1); /* warm up page tables, pcp lists, caches */
+	for (p = 0; p < pairs; p++) {
+		bool on_first = p & 1;
+
+		if (on_first) {
+			if (fphint__attach(skel))
+				goto attach_fail;
+			t_on = bench_run(iters);
+			fphint__detach(skel);
+			t_off = bench_run(iters);
+		} else {
+			t_off = bench_run(iters);
+			if (fphint__attach(skel))
+				goto attach_fail;
+			t_on = bench_run(iters);
+			fphint__detach(skel);
+		}
+		ratios[p] = t_on / t_off;
+		printf("pair %2d (%s first): without %.3f s (%.0f ns/fault), with %.3f s (%.0f "
+		       "ns/fault), ratio %.4f\n",
+		       p, on_first ? "with" : "without", t_off, t_off / pages * 1e9, t_on,
+		       t_on / pages * 1e9, ratios[p]);
+		fflush(stdout);
+	}
+
+	/* Per-event BPF cost, measured apart: bpf_stats slows every run. */
+	stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
+	if (stats_fd < 0) {
+		printf("bpf_stats unavailable: %s\n", strerror(errno));
+	} else if (!fphint__attach(skel)) {
+		bench_run(iters);
+		fphint__detach(skel);
+		close(stats_fd);
+		bpf_object__for_each_program(prog, skel->obj)
+		{
+			struct bpf_prog_info pi = {};
+			uint32_t l = sizeof(pi);
+
+			if (bpf_obj_get_info_by_fd(bpf_program__fd(prog), &pi, &l))
+				continue;
+			printf("bpf %-40s %10llu runs %7.1f ns/run %llu recursion misses\n",
+			       bpf_program__name(prog), (unsigned long long)pi.run_cnt,
+			       pi.run_cnt ? (double)pi.run_time_ns / (double)pi.run_cnt : 0.0,
+			       (unsigned long long)pi.recursion_misses);
+		}
+	}
+	fphint__destroy(skel);
+	qsort(ratios, (size_t)pairs, sizeof(ratios[0]), cmp_double);
+	printf("ratios: min %.4f median %.4f max %.4f\n", ratios[0],
+	       pairs % 2 ? ratios[pairs / 2] : (ratios[pairs / 2 - 1] + ratios[pairs / 2]) / 2,
+	       ratios[pairs - 1]);
+	printf("overhead_ratio=%.4f\n",
+	       pairs % 2 ? ratios[pairs / 2] : (ratios[pairs / 2 - 1] + ratios[pairs / 2]) / 2);
+	return 0;
+attach_fail:
+	fprintf(stderr, "fphint-bench-overhead: attach failed: %s\n", strerror(errno));
+	fphint__destroy(skel);
+	return 1;
+}
