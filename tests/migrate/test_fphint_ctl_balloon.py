@@ -1,0 +1,107 @@
+#!/usr/bin/env python3
+"""fphint_balloon outside migrations, in one guest boot (mode none, the
+module loaded by hand):
+  - /dev/fphint rejects every malformed hand-over with its documented errno
+    (fphint-ctl-test bogus, run in the guest);
+  - inflate then deflate through QMP `balloon`: query-balloon's actual
+    reaches the target and the guest's MemFree follows;
+  - the guest stats queue answers (QMP guest-stats);
+  - unload with a map held, reload: the device is bound again.
+Exit 0 pass, 1 fail."""
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import fphint_bench as fb  # noqa: E402
+
+KO = "/lib/fphint/fphint_balloon.ko"
+GIB = 1024 ** 3
+
+
+def wait_actual(vm, want, timeout=120):
+    dl = time.monotonic() + timeout
+    while True:
+        actual = vm.query_balloon()["actual"]
+        if abs(actual - want) < 4096 or time.monotonic() > dl:
+            return actual
+        time.sleep(1)
+
+
+def balloon_qom_path(vm):
+    for dev in vm.qmp("qom-list", path="/machine/peripheral-anon"):
+        if dev["type"].startswith("child<virtio-balloon"):
+            return "/machine/peripheral-anon/" + dev["name"] + "/virtio-backend"
+    raise AssertionError("no virtio-balloon device in QOM")
+
+
+def main():
+    missing = fb.mode_missing("fphint")
+    if missing:
+        print("not built: %s" % missing)
+        return 1
+    failures = []
+
+    def check(ok, what):
+        print("%-60s %s" % (what, "ok" if ok else "FAILED"))
+        if not ok:
+            failures.append(what)
+
+    with fb.Bench("fphint-ctl-balloon", timeout=600) as bench:
+        vm = bench.boot("none")
+        vm.check("insmod %s" % KO)
+        out = vm.check("cat /sys/bus/virtio/drivers/fphint_balloon/*/features")
+        # STATS_VQ (1) and FREE_PAGE_HINT (3) negotiated, REPORTING (5) not.
+        check(out[1] == "1" and out[3] == "1" and out[5] == "0",
+              "features negotiated: %s" % out.strip()[:8])
+        check("crw-------" in vm.check("ls -l /dev/fphint"), "/dev/fphint is 0600")
+
+        rc, out = vm.run("fphint-ctl-test bogus", 60)
+        print(out)
+        check(rc == 0, "bogus hand-overs rejected with the documented errno")
+
+        # Stats queue: ask QEMU to poll, then read guest-stats back.
+        path = balloon_qom_path(vm)
+        vm.qmp("qom-set", path=path, property="guest-stats-polling-interval", value=1)
+        time.sleep(3)
+        stats = vm.qmp("qom-get", path=path, property="guest-stats")
+        memtot = stats["stats"].get("stat-total-memory", -1)
+        check(memtot > GIB and stats["last-update"] > 0,
+              "guest-stats: total memory %d bytes" % memtot)
+
+        free0 = fb.memfree_kb(vm)
+        vm.balloon(GIB)
+        actual = wait_actual(vm, GIB)
+        free1 = fb.memfree_kb(vm)
+        check(abs(actual - GIB) < 4096, "inflate: actual %d, target %d" % (actual, GIB))
+        check(free0 - free1 > 900 * 1024, "inflate: MemFree %d -> %d kB" % (free0, free1))
+        vm.balloon(fb.GUEST_RAM_BYTES)
+        actual = wait_actual(vm, fb.GUEST_RAM_BYTES)
+        free2 = fb.memfree_kb(vm)
+        check(abs(actual - fb.GUEST_RAM_BYTES) < 4096,
+              "deflate: actual %d, target %d" % (actual, fb.GUEST_RAM_BYTES))
+        check(free2 - free1 > 900 * 1024, "deflate: MemFree %d -> %d kB" % (free1, free2))
+
+        # Unload while inflated and holding a map, reload, rebind.
+        vm.balloon(GIB + GIB // 2)
+        wait_actual(vm, GIB + GIB // 2)
+        vm.check("fphint-ctl-test all-free")
+        rc, out = vm.run("rmmod fphint_balloon", 60)
+        check(rc == 0, "rmmod with a map held and pages ballooned (%s)" % out.strip())
+        check(not vm.run("test -e /dev/fphint")[0] == 0, "/dev/fphint gone after rmmod")
+        vm.check("insmod %s" % KO)
+        out = vm.check("ls /sys/bus/virtio/drivers/fphint_balloon/")
+        check("virtio" in out, "device bound again after reload")
+        actual = wait_actual(vm, GIB + GIB // 2)
+        check(abs(actual - (GIB + GIB // 2)) < 4096,
+              "reloaded driver inflates to the target again (%d)" % actual)
+        vm.balloon(fb.GUEST_RAM_BYTES)
+        wait_actual(vm, fb.GUEST_RAM_BYTES)
+        problems = vm.kernel_problems()
+        check(not problems, "kernel log clean %s" % problems[:3])
+    print("%d checks failed" % len(failures))
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
