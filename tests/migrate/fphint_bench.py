@@ -41,6 +41,8 @@ Bench.migrate_cancel(src, after_s=0.5, timeout=120) -> dict
     checks the source is still running; returns the query-migrate reply.
 Bench.kill(vm)
     Kills one QEMU by PID.
+Bench.diagnose(lines=25) -> str
+    Kernel console tails of the guests still owned, for failure messages.
 Vm.run(cmd, timeout=60) -> (rc, output)
     Runs a busybox sh command line in the guest (one line, no newline).
 Vm.check(cmd, timeout=60) -> output          (raises GuestError if rc != 0)
@@ -63,7 +65,8 @@ measured_migration(bench, vm, scribble_mib=0, ram_file=None) -> (Vm, dict)
     migrate, close it (min_memfree_kb), check_destination, and collect the
     fphint mode's extra stats (EXTRA_STATS_CMD) when the guest has them.
 
-Environment: FPHINT_KEEP_RUN=1 keeps the temporary directory (logs).
+Environment: FPHINT_KEEP_RUN=1 keeps the temporary directory (logs);
+FPHINT_GUEST_RAM_KB changes guest RAM (only to show QEMU 7.2's TCG trap).
 """
 
 import atexit
@@ -87,7 +90,9 @@ QEMU = os.environ.get("QEMU", "qemu-system-x86_64")
 
 # Not a multiple of 256 KiB: QEMU 7.2's TCG dirty-bitmap fast path loses
 # writes otherwise (see shared/reference/test-host.md).
-GUEST_RAM_KB = 2097144
+# FPHINT_GUEST_RAM_KB overrides it only to demonstrate that trap (e.g. 2097152:
+# the checks then catch QEMU's lost writes); never for figures.
+GUEST_RAM_KB = int(os.environ.get("FPHINT_GUEST_RAM_KB", "2097144"))
 GUEST_RAM_BYTES = GUEST_RAM_KB * 1024
 GUEST_PAGE_KB = 4
 GUEST_RAM_PAGES = GUEST_RAM_KB // GUEST_PAGE_KB
@@ -514,6 +519,12 @@ class Bench:
         self.ram_files.append(path)
         return path
 
+    def diagnose(self, lines=25):
+        """The kernel console tail of every live guest, for failure reports."""
+        return "\n".join("--- %s console (%s):\n%s" % (vm.name, "running" if vm.alive()
+                                                       else "exited", vm.console_tail(lines))
+                         for vm in self.vms)
+
     def kill(self, vm):
         vm.kill()
         if vm in self.vms:
@@ -683,7 +694,7 @@ def measured_migration(bench, vm, scribble_mib=0, ram_file=None, label=""):
     t0 = time.monotonic()
     dst, stats = bench.migrate(vm, ram_file=ram_file)
     wall = time.monotonic() - t0
-    rc, out = workload(dst, "sample", "stop")
+    rc, out = workload(dst, "sample", "stop", timeout=30)
     rec = dict(stats)
     rec["label"] = label
     rec["mode"] = vm.mode

@@ -16,28 +16,36 @@ import fphint_bench as fb
 
 def run(mode, migrations=3, cmdline="", cancel_first=False, timeout=900):
     t0 = time.monotonic()
-    failures = []
     with fb.Bench("test-%s" % mode, timeout=timeout) as bench:
-        vm = bench.boot(mode, cmdline=cmdline)
-        fb.start_workload(vm, churn=True)
-        if cancel_first:
-            info = bench.migrate_cancel(vm)
-            fb.log("cancelled migration: status %s" % info.get("status"))
-            res = fb.check_destination(vm)
-            if not (res["integrity"] == "pass" and res["dst_kernel_clean"]):
-                failures.append("after cancel: integrity %s, kernel problems %s"
-                                % (res["integrity"], res["kernel_problems"][:5]))
-        for i in range(migrations):
-            vm, rec = fb.measured_migration(bench, vm, scribble_mib=256 if i else 0,
-                                            label="churn #%d" % (i + 1))
-            fb.log(fb.describe(rec))
-            if not fb.record_ok(rec):
-                failures.append("migration %d: %s\n%s" % (i + 1, fb.describe(rec),
-                                                          rec["verify_output"][-2000:]))
-        rc, out = fb.workload(vm, "status")
-        fb.log("workload at the end: " + out.strip())
-        if rc != 0 or "churn_iters=0 " in out:
-            failures.append("churn did not run: " + out.strip())
+        try:
+            return _pingpong(bench, mode, migrations, cmdline, cancel_first, t0)
+        except fb.BenchError:
+            print(bench.diagnose())
+            raise
+
+
+def _pingpong(bench, mode, migrations, cmdline, cancel_first, t0):
+    failures = []
+    vm = bench.boot(mode, cmdline=cmdline)
+    fb.start_workload(vm, churn=True)
+    if cancel_first:
+        info = bench.migrate_cancel(vm)
+        fb.log("cancelled migration: status %s" % info.get("status"))
+        res = fb.check_destination(vm)
+        if not (res["integrity"] == "pass" and res["dst_kernel_clean"]):
+            failures.append("after cancel: integrity %s, kernel problems %s"
+                            % (res["integrity"], res["kernel_problems"][:5]))
+    for i in range(migrations):
+        vm, rec = fb.measured_migration(bench, vm, scribble_mib=256 if i else 0,
+                                        label="churn #%d" % (i + 1))
+        fb.log(fb.describe(rec))
+        if not fb.record_ok(rec):
+            failures.append("migration %d: %s\n%s" % (i + 1, fb.describe(rec),
+                                                      rec["verify_output"][-2000:]))
+    rc, out = fb.workload(vm, "status")
+    fb.log("workload at the end: " + out.strip())
+    if rc != 0 or "churn_iters=0 " in out:
+        failures.append("churn did not run: " + out.strip())
     for f in failures:
         print("FAIL " + f)
     print("%s: %d migrations, %d failures, %.0fs" % (mode, migrations, len(failures),
