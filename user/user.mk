@@ -5,7 +5,23 @@
 #
 # Included before user/agent.mk: variables that agent.mk defines are only
 # used inside recipes here (expanded late), never in prerequisites.
-LIBFPHINT_SRCS += user/fphint_ranges.c user/fphint_json.c user/fphint_config.c
+LIBFPHINT_SRCS += user/fphint_ranges.c user/fphint_json.c user/fphint_config.c \
+	user/fphint_truth.c
+
+USER_CFLAGS := $(CFLAGS_COMMON) -I$(TOP)/user -I$(BUILD)/include
+FPHINT_CLI := $(BUILD)/bin/fphint
+FPHINT_CLI_OBJS := $(BUILD)/obj/cli/fphint.o
+
+$(BUILD)/obj/cli/%.o: user/%.c $(wildcard user/*.h include/*.h) | $(FPHINT_SKELS)
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) -c $< -o $@
+
+# Static, like fphintd, so it also runs inside the guest's busybox initramfs.
+$(FPHINT_CLI): $(FPHINT_CLI_OBJS) $(BUILD)/lib/libfphint.a
+	@mkdir -p $(dir $@)
+	$(CC) -static -o $@ $^ $(LIBBPF_STATIC_LIBS)
+
+ALL_TARGETS += $(FPHINT_CLI)
 
 # ---- unit tests (cmocka, pure C, no root) ----
 # Built from the library sources directly, not from libfphint.a, so they

@@ -1,0 +1,765 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * fphint - look at, check and poke the pinned free page tracker.
+ *
+ *   fphint status | dump | verify | reconcile | snapshot [OPTIONS]
+ *
+ * Every command opens the pins through fphint_pins_open() (which refuses
+ * foreign or stale pins) and reads the mmapped bitmap in place.
+ */
+#include <argp.h>
+#include <dirent.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+
+#include "fphint_config.h"
+#include "fphint_json.h"
+#include "fphint_layout.h"
+#include "fphint_pins.h"
+#include "fphint_ranges.h"
+#include "fphint_tracker.h"
+#include "fphint_truth.h"
+
+enum fphint_exit {
+	FPHINT_EXIT_OK = 0,
+	FPHINT_EXIT_RUNTIME = 1,
+	FPHINT_EXIT_USAGE = 2,
+	FPHINT_EXIT_NO_TRACKER = 3,
+	FPHINT_EXIT_VERIFY = 4,
+};
+
+#define FPHINT_EXIT_CODES                                                                          \
+	"Exit codes: 0 ok, 1 runtime error (including not root), 2 usage error, "                  \
+	"3 no tracker pinned, 4 verify exceeded --max-error-ppm."
+
+const char *argp_program_version = "fphint 0.1";
+
+/* Options shared by the commands; each command uses a subset. */
+enum opt_key {
+	OPT_PIN_DIR = 'p',
+	OPT_JSON = 'j',
+	OPT_DELTA = 'd',
+	OPT_LIMIT = 'n',
+	OPT_MAX_PAGES = 0x100,
+	OPT_MAX_ERROR_PPM,
+};
+
+struct cli {
+	const char *cmd; /* "status", ... */
+	const char *pin_dir;
+	bool json;
+	bool delta;
+	uint64_t limit;	    /* ranges, 0 = all */
+	uint64_t max_pages; /* 0 = all */
+	uint64_t max_error_ppm;
+};
+
+__attribute__((format(printf, 2, 3), noreturn)) static void die(int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("fphint: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(code);
+}
+
+__attribute__((format(printf, 2, 3), noreturn)) static void usage_error(const struct cli *c,
+									const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (c && c->cmd)
+		die(FPHINT_EXIT_USAGE, "%s: %s (see 'fphint %s --help')", c->cmd, msg, c->cmd);
+	die(FPHINT_EXIT_USAGE, "%s (see 'fphint --help')", msg);
+}
+
+#define OPTION_PIN_DIR                                                                             \
+	{                                                                                          \
+		"pin-dir", OPT_PIN_DIR, "DIR", 0,                                                  \
+			"Where the tracker is pinned (default " FPHINT_PIN_DIR ")", 0              \
+	}
+#define OPTION_JSON                                                                                \
+	{                                                                                          \
+		"json", OPT_JSON, NULL, 0, "Print one JSON object instead of text", 0              \
+	}
+
+static const struct argp_option status_options[] = {OPTION_PIN_DIR, OPTION_JSON, {0}};
+static const struct argp_option dump_options[] = {
+	OPTION_PIN_DIR,
+	OPTION_JSON,
+	{"delta", OPT_DELTA, NULL, 0, "Only the delta set: free and freed since the last snapshot",
+	 0},
+	{"limit", OPT_LIMIT, "N", 0, "Print at most N ranges", 0},
+	{"max-pages", OPT_MAX_PAGES, "N", 0, "Stop after N pages (the last range is cut)", 0},
+	{0}};
+static const struct argp_option verify_options[] = {
+	OPTION_PIN_DIR,
+	OPTION_JSON,
+	{"max-error-ppm", OPT_MAX_ERROR_PPM, "N", 0,
+	 "Exit 4 if false_free or missed exceed N parts per million of free_truth (default 1000 "
+	 "= 0.1%)",
+	 0},
+	{0}};
+static const struct argp_option reconcile_options[] = {OPTION_PIN_DIR, OPTION_JSON, {0}};
+static const struct argp_option snapshot_options[] = {OPTION_PIN_DIR, OPTION_JSON, {0}};
+
+static uint64_t parse_count(const struct cli *c, const char *opt, const char *arg)
+{
+	char err[200];
+	uint64_t v;
+
+	if (fphint_parse_u64(arg, &v, err, sizeof(err)))
+		usage_error(c, "--%s: %s", opt, err);
+	return v;
+}
+
+static error_t parse_opt(int key, char *arg, struct argp_state *state)
+{
+	struct cli *c = state->input;
+
+	switch (key) {
+	case OPT_PIN_DIR:
+		if (!*arg)
+			usage_error(c, "--pin-dir: empty directory name");
+		c->pin_dir = arg;
+		break;
+	case OPT_JSON:
+		c->json = true;
+		break;
+	case OPT_DELTA:
+		c->delta = true;
+		break;
+	case OPT_LIMIT:
+		c->limit = parse_count(c, "limit", arg);
+		break;
+	case OPT_MAX_PAGES:
+		c->max_pages = parse_count(c, "max-pages", arg);
+		break;
+	case OPT_MAX_ERROR_PPM:
+		c->max_error_ppm = parse_count(c, "max-error-ppm", arg);
+		if (c->max_error_ppm > 1000000)
+			usage_error(c, "--max-error-ppm: %s is more than 1000000 (100%%)", arg);
+		break;
+	case ARGP_KEY_ARG:
+		usage_error(c, "unexpected argument '%s'", arg);
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+/*
+ * argp reports a bad option in two lines and exits with its own status;
+ * check the command line first so that every usage error is one line and
+ * exit 2.  Long options may be abbreviated, as getopt allows.
+ */
+static const struct argp_option *find_long(const struct argp_option *opts, const char *name,
+					   size_t len, const struct cli *c)
+{
+	static const struct argp_option builtin[] = {
+		{"help", '?', NULL, 0, NULL, 0},
+		{"usage", -1, NULL, 0, NULL, 0},
+		{"version", 'V', NULL, 0, NULL, 0},
+		{0},
+	};
+	const struct argp_option *hit = NULL;
+	int hits = 0;
+
+	for (int pass = 0; pass < 2; pass++) {
+		for (const struct argp_option *o = pass ? builtin : opts; o->name; o++) {
+			if (strncmp(o->name, name, len))
+				continue;
+			if (strlen(o->name) == len)
+				return o; /* exact */
+			hit = o;
+			hits++;
+		}
+	}
+	if (hits == 0)
+		usage_error(c, "unknown option '--%.*s'", (int)len, name);
+	if (hits > 1)
+		usage_error(c, "ambiguous option '--%.*s'", (int)len, name);
+	return hit;
+}
+
+static void check_args(const struct argp_option *opts, int argc, char **argv, const struct cli *c)
+{
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (!strcmp(a, "--"))
+			break;
+		if (!strncmp(a, "--", 2)) {
+			const char *eq = strchr(a + 2, '=');
+			size_t len = eq ? (size_t)(eq - a - 2) : strlen(a + 2);
+			const struct argp_option *o = find_long(opts, a + 2, len, c);
+
+			if (o->arg && !eq && i + 1 >= argc)
+				usage_error(c, "option '--%s' needs a value", o->name);
+			if (!o->arg && eq)
+				usage_error(c, "option '--%s' takes no value", o->name);
+			if (o->arg && !eq)
+				i++;
+		} else if (a[0] == '-' && a[1]) {
+			for (const char *s = a + 1; *s; s++) {
+				const struct argp_option *o = opts;
+
+				while (o->name && o->key != *s)
+					o++;
+				if (!o->name && *s != '?' && *s != 'V')
+					usage_error(c, "unknown option '-%c'", *s);
+				if (o->name && o->arg) {
+					if (!s[1] && i + 1 >= argc)
+						usage_error(c, "option '-%c' needs a value", *s);
+					if (!s[1])
+						i++;
+					break;
+				}
+			}
+		}
+	}
+}
+
+/* ---- helpers shared by the commands ---- */
+
+static void need_root(void)
+{
+	if (geteuid() != 0)
+		die(FPHINT_EXIT_RUNTIME,
+		    "must run as root (reads pinned BPF maps and /proc/kpageflags)");
+}
+
+static void open_pins(struct fphint_pins *p, const struct cli *c)
+{
+	char err[512];
+	int rc;
+
+	need_root();
+	rc = fphint_pins_open(p, c->pin_dir, err, sizeof(err));
+	if (rc == -ENOENT)
+		die(FPHINT_EXIT_NO_TRACKER, "no tracker pinned at %s (is fphintd running?)",
+		    c->pin_dir);
+	if (rc)
+		die(FPHINT_EXIT_RUNTIME, "%s", err);
+}
+
+static uint64_t realtime_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* Pages whose bit is set in free (and, with delta, in freed_since_epoch). */
+static uint64_t count_map(const struct fphint_pins *p, bool delta)
+{
+	uint64_t n = 0;
+	struct fphint_run_iter it;
+	struct fphint_run r;
+
+	fphint_run_iter_init_words(&it, p->words, p->meta.nr_pfns, delta);
+	while (fphint_run_next(&it, &r))
+		n += r.end - r.start;
+	return n;
+}
+
+static void json_finish(struct fphint_json *j)
+{
+	if (fphint_json_finish(j))
+		die(FPHINT_EXIT_RUNTIME, "writing JSON output failed");
+}
+
+/* ---- status ---- */
+
+static const char *const event_names[FPHINT_EV_MAX] = {
+	[FPHINT_EV_ALLOC] = "alloc",
+	[FPHINT_EV_ALLOC_FAIL] = "alloc_fail",
+	[FPHINT_EV_FREE] = "free",
+	[FPHINT_EV_ZONE_LOCKED] = "zone_locked",
+	[FPHINT_EV_PCP_REFILL] = "pcp_refill",
+	[FPHINT_EV_PCP_DRAIN] = "pcp_drain",
+	[FPHINT_EV_COMPACT_ISOLATE] = "compact_isolate",
+	[FPHINT_EV_OUT_OF_RANGE] = "out_of_range",
+};
+
+struct link_census {
+	unsigned pinned, attached; /* link_* pins; those whose link is live */
+};
+
+/* Counts link_* pins in dir and how many of them open as BPF links. */
+static struct link_census census_links(const char *dir)
+{
+	struct link_census lc = {0};
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	char path[4096];
+
+	if (!d)
+		return lc;
+	while ((e = readdir(d))) {
+		struct bpf_link_info info;
+		uint32_t len = sizeof(info);
+		int fd;
+
+		if (strncmp(e->d_name, FPHINT_PIN_LINK_PREFIX, strlen(FPHINT_PIN_LINK_PREFIX)) ||
+		    fphint_pin_path(path, sizeof(path), dir, e->d_name))
+			continue;
+		lc.pinned++;
+		fd = bpf_obj_get(path);
+		if (fd < 0)
+			continue;
+		memset(&info, 0, sizeof(info));
+		if (!bpf_obj_get_info_by_fd(fd, &info, &len) && info.prog_id)
+			lc.attached++;
+		close(fd);
+	}
+	closedir(d);
+	return lc;
+}
+
+/* The agent is alive if its pid exists and is still an fphintd. */
+static bool agent_alive(uint64_t pid)
+{
+	char path[64], comm[64] = "";
+	FILE *f;
+
+	if (pid == 0 || pid > INT32_MAX)
+		return false;
+	snprintf(path, sizeof(path), "/proc/%" PRIu64 "/comm", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	if (!fgets(comm, sizeof(comm), f))
+		comm[0] = '\0';
+	fclose(f);
+	return !strncmp(comm, "fphintd", 7);
+}
+
+static int cmd_status(struct cli *c)
+{
+	struct fphint_pins p;
+	struct fphint_stats st;
+	struct fphint_meta m;
+	struct link_census lc;
+	uint64_t free_pages, delta_pages, now = realtime_ns(), lost_live = 0;
+	bool alive, have_lost;
+	char err[256];
+
+	open_pins(&p, c);
+	if (fphint_meta_read(&p, &m) || fphint_stats_sum(&p, &st))
+		die(FPHINT_EXIT_RUNTIME, "%s: cannot read the meta or stats map", c->pin_dir);
+	p.meta = m;
+	lc = census_links(c->pin_dir);
+	free_pages = count_map(&p, false);
+	delta_pages = count_map(&p, true);
+	alive = agent_alive(m.agent_pid);
+	have_lost = fphint_lost_events(c->pin_dir, &lost_live, err, sizeof(err)) == 0;
+
+	if (c->json) {
+		struct fphint_json j;
+
+		fphint_json_init(&j, stdout, true);
+		fphint_json_object_begin(&j);
+		fphint_json_kv_string(&j, "pin_dir", c->pin_dir);
+		fphint_json_kv_bool(&j, "attached", lc.attached > 0 && lc.attached == lc.pinned);
+		fphint_json_kv_u64(&j, "links_pinned", lc.pinned);
+		fphint_json_kv_u64(&j, "links_attached", lc.attached);
+		fphint_json_kv_u64(&j, "nr_pfns", m.nr_pfns);
+		fphint_json_kv_u64(&j, "page_size", m.page_size);
+		fphint_json_kv_u64(&j, "free_pages", free_pages);
+		fphint_json_kv_u64(&j, "delta_pages", delta_pages);
+		fphint_json_kv_u64(&j, "epoch", m.epoch);
+		fphint_json_key(&j, "events");
+		fphint_json_object_begin(&j);
+		for (int k = 0; k < FPHINT_EV_MAX; k++) {
+			fphint_json_key(&j, event_names[k]);
+			fphint_json_object_begin(&j);
+			fphint_json_kv_u64(&j, "events", st.events[k]);
+			fphint_json_kv_u64(&j, "pages", st.pages[k]);
+			fphint_json_object_end(&j);
+		}
+		fphint_json_object_end(&j);
+		fphint_json_kv_u64(&j, "lost_events", have_lost ? lost_live : m.lost_events);
+		fphint_json_key(&j, "last_reconcile");
+		fphint_json_object_begin(&j);
+		fphint_json_kv_u64(&j, "at_ns", m.last_reconcile_at);
+		if (m.last_reconcile_at && now >= m.last_reconcile_at)
+			fphint_json_kv_double(&j, "age_s",
+					      (double)(now - m.last_reconcile_at) / 1e9, 3);
+		else
+			fphint_json_kv_double(&j, "age_s", 0.0 / 0.0, 0); /* null: never */
+		fphint_json_kv_u64(&j, "runs", m.reconcile_runs);
+		fphint_json_kv_u64(&j, "bits_set", m.reconcile_set);
+		fphint_json_kv_u64(&j, "bits_cleared", m.reconcile_cleared);
+		fphint_json_object_end(&j);
+		fphint_json_kv_u64(&j, "agent_pid", m.agent_pid);
+		fphint_json_kv_bool(&j, "agent_alive", alive);
+		fphint_json_kv_u64(&j, "seeded_at_ns", m.seeded_at);
+		fphint_json_object_end(&j);
+		json_finish(&j);
+	} else {
+		printf("tracker:          %s\n", c->pin_dir);
+		printf("attached:         %s (%u of %u pinned links live)\n",
+		       lc.attached > 0 && lc.attached == lc.pinned ? "yes" : "NO", lc.attached,
+		       lc.pinned);
+		printf("pages tracked:    %" PRIu64 " (%.1f GiB)\n", (uint64_t)m.nr_pfns,
+		       (double)m.nr_pfns * m.page_size / (1 << 30));
+		printf("free (map):       %" PRIu64 " pages\n", free_pages);
+		printf("delta candidates: %" PRIu64 " pages (epoch %" PRIu64 ")\n", delta_pages,
+		       (uint64_t)m.epoch);
+		printf("events:           %-16s %14s %14s\n", "kind", "events", "pages");
+		for (int k = 0; k < FPHINT_EV_MAX; k++)
+			printf("                  %-16s %14" PRIu64 " %14" PRIu64 "\n",
+			       event_names[k], (uint64_t)st.events[k], (uint64_t)st.pages[k]);
+		printf("lost events:      %" PRIu64 "\n",
+		       have_lost ? lost_live : (uint64_t)m.lost_events);
+		if (m.last_reconcile_at && now >= m.last_reconcile_at)
+			printf("last reconcile:   %.1f s ago (runs %" PRIu64 ", set %" PRIu64
+			       ", cleared %" PRIu64 ")\n",
+			       (double)(now - m.last_reconcile_at) / 1e9,
+			       (uint64_t)m.reconcile_runs, (uint64_t)m.reconcile_set,
+			       (uint64_t)m.reconcile_cleared);
+		else
+			printf("last reconcile:   never\n");
+		printf("agent:            pid %" PRIu64 " (%s)\n", (uint64_t)m.agent_pid,
+		       alive ? "alive" : "not running");
+	}
+	fphint_pins_close(&p);
+	return FPHINT_EXIT_OK;
+}
+
+/* ---- dump ---- */
+
+static int cmd_dump(struct cli *c)
+{
+	struct fphint_pins p;
+	struct fphint_run_iter it;
+	struct fphint_run r;
+	struct fphint_json j;
+	uint64_t nr = 0, pages = 0;
+	bool truncated = false;
+
+	open_pins(&p, c);
+	fphint_run_iter_init_words(&it, p.words, p.meta.nr_pfns, c->delta);
+	fphint_run_iter_set_limit(&it, c->max_pages);
+	if (c->json) {
+		fphint_json_init(&j, stdout, false);
+		fphint_json_object_begin(&j);
+		fphint_json_kv_string(&j, "pin_dir", c->pin_dir);
+		fphint_json_kv_bool(&j, "delta", c->delta);
+		fphint_json_key(&j, "ranges");
+		fphint_json_array_begin(&j);
+	} else {
+		printf("# %s ranges of %s: start_pfn end_pfn pages ([start, end))\n",
+		       c->delta ? "delta" : "free", c->pin_dir);
+	}
+	while (fphint_run_next(&it, &r)) {
+		if (c->limit && nr == c->limit) {
+			truncated = true;
+			break;
+		}
+		nr++;
+		pages += r.end - r.start;
+		if (c->json) {
+			fphint_json_array_begin(&j);
+			fphint_json_u64(&j, r.start);
+			fphint_json_u64(&j, r.end);
+			fphint_json_u64(&j, r.end - r.start);
+			fphint_json_array_end(&j);
+		} else {
+			printf("%" PRIu64 " %" PRIu64 " %" PRIu64 "\n", r.start, r.end,
+			       r.end - r.start);
+		}
+	}
+	if (c->max_pages && pages == c->max_pages && fphint_run_next(&it, &r))
+		truncated = true;
+	if (c->json) {
+		fphint_json_array_end(&j);
+		fphint_json_kv_u64(&j, "nr_ranges", nr);
+		fphint_json_kv_u64(&j, "pages", pages);
+		fphint_json_kv_bool(&j, "truncated", truncated);
+		fphint_json_object_end(&j);
+		json_finish(&j);
+	} else {
+		printf("# %" PRIu64 " ranges, %" PRIu64 " pages%s\n", nr, pages,
+		       truncated ? " (truncated)" : "");
+	}
+	fphint_pins_close(&p);
+	return FPHINT_EXIT_OK;
+}
+
+/* ---- verify ---- */
+
+static double ppm(uint64_t part, uint64_t whole)
+{
+	return whole ? (double)part * 1e6 / (double)whole : 0.0;
+}
+
+static void json_samples(struct fphint_json *j, const char *key, const uint64_t *s, uint64_t n)
+{
+	fphint_json_key(j, key);
+	fphint_json_array_begin(j);
+	for (uint64_t i = 0; i < n && i < FPHINT_TRUTH_SAMPLES; i++)
+		fphint_json_u64(j, s[i]);
+	fphint_json_array_end(j);
+}
+
+static int cmd_verify(struct cli *c)
+{
+	struct fphint_pins p;
+	struct fphint_truth_result r;
+	char err[512];
+	bool bad;
+
+	open_pins(&p, c);
+	if (fphint_truth_verify(&p, &r, err, sizeof(err)))
+		die(FPHINT_EXIT_RUNTIME, "verify: %s", err);
+	bad = fphint_truth_exceeds(r.false_free, r.free_truth, c->max_error_ppm) ||
+	      fphint_truth_exceeds(r.missed, r.free_truth, c->max_error_ppm);
+	if (c->json) {
+		struct fphint_json j;
+
+		fphint_json_init(&j, stdout, true);
+		fphint_json_object_begin(&j);
+		fphint_json_kv_string(&j, "pin_dir", c->pin_dir);
+		fphint_json_kv_u64(&j, "pfns_checked", r.pfns_checked);
+		fphint_json_kv_u64(&j, "map_free", r.map_free);
+		fphint_json_kv_u64(&j, "free_truth", r.free_truth);
+		fphint_json_kv_u64(&j, "pcp_free", r.pcp_free);
+		fphint_json_kv_u64(&j, "pcp_free_zoneinfo", r.pcp_free_zoneinfo);
+		fphint_json_kv_string(&j, "pcp_method", r.pcp_walked ? "walk" : "none");
+		if (!r.pcp_walked)
+			fphint_json_kv_string(&j, "pcp_walk_error", r.pcp_walk_error);
+		fphint_json_kv_u64(&j, "pcp_structs", r.pcp_structs);
+		fphint_json_kv_u64(&j, "pcp_walk_aborts", r.walk_aborts);
+		fphint_json_kv_u64(&j, "map_buddy", r.map_buddy);
+		fphint_json_kv_u64(&j, "map_pcp", r.map_pcp);
+		fphint_json_kv_u64(&j, "false_free", r.false_free);
+		fphint_json_kv_u64(&j, "missed", r.missed);
+		fphint_json_key(&j, "false_free_kind");
+		fphint_json_object_begin(&j);
+		fphint_json_kv_u64(&j, "refcounted", r.ff_refcounted);
+		fphint_json_kv_u64(&j, "unlinked", r.ff_unlinked);
+		fphint_json_kv_u64(&j, "other_list", r.ff_other_list);
+		fphint_json_object_end(&j);
+		fphint_json_kv_double(&j, "false_free_ppm", ppm(r.false_free, r.free_truth), 1);
+		fphint_json_kv_double(&j, "missed_ppm", ppm(r.missed, r.free_truth), 1);
+		fphint_json_kv_u64(&j, "max_error_ppm", c->max_error_ppm);
+		fphint_json_kv_bool(&j, "pass", !bad);
+		fphint_json_kv_double(&j, "elapsed_ms", (double)r.elapsed_ns / 1e6, 1);
+		json_samples(&j, "false_free_sample", r.false_free_sample, r.false_free);
+		json_samples(&j, "missed_sample", r.missed_sample, r.missed);
+		fphint_json_object_end(&j);
+		json_finish(&j);
+	} else {
+		printf("pfns_checked:      %" PRIu64 "\n", r.pfns_checked);
+		printf("map_free:          %" PRIu64 "\n", r.map_free);
+		printf("free_truth:        %" PRIu64 " (buddy pages per /proc/kpageflags)\n",
+		       r.free_truth);
+		if (r.pcp_walked)
+			printf("pcp_free:          %" PRIu64 " (on %" PRIu64
+			       " per-cpu page sets; zoneinfo says %" PRIu64 ")\n",
+			       r.pcp_free, r.pcp_structs, r.pcp_free_zoneinfo);
+		else
+			printf("pcp_free:          unknown (%s; zoneinfo says %" PRIu64
+			       "; pcp pages count as false_free)\n",
+			       r.pcp_walk_error, r.pcp_free_zoneinfo);
+		printf("map agrees:        %" PRIu64 " buddy + %" PRIu64 " pcp\n", r.map_buddy,
+		       r.map_pcp);
+		printf("false_free:        %" PRIu64 " (%.1f ppm of free_truth)\n", r.false_free,
+		       ppm(r.false_free, r.free_truth));
+		if (r.pcp_walked)
+			printf("  of which:        %" PRIu64
+			       " in use (refcount > 0 or compound tail), %" PRIu64
+			       " on no list, %" PRIu64 " on a non-pcp list\n",
+			       r.ff_refcounted, r.ff_unlinked, r.ff_other_list);
+		printf("missed:            %" PRIu64 " (%.1f ppm of free_truth)\n", r.missed,
+		       ppm(r.missed, r.free_truth));
+		printf("elapsed_ms:        %.1f\n", (double)r.elapsed_ns / 1e6);
+		printf("result:            %s (limit %" PRIu64 " ppm)\n", bad ? "FAIL" : "ok",
+		       c->max_error_ppm);
+	}
+	fphint_pins_close(&p);
+	return bad ? FPHINT_EXIT_VERIFY : FPHINT_EXIT_OK;
+}
+
+/* ---- reconcile ---- */
+
+static int cmd_reconcile(struct cli *c)
+{
+	struct fphint_pins p;
+	struct fphint_reconcile_result r;
+	char err[512];
+
+	open_pins(&p, c);
+	if (fphint_reconcile(&p, &r, err, sizeof(err)))
+		die(FPHINT_EXIT_RUNTIME, "reconcile: %s", err);
+	if (c->json) {
+		struct fphint_json j;
+
+		fphint_json_init(&j, stdout, true);
+		fphint_json_object_begin(&j);
+		fphint_json_kv_string(&j, "pin_dir", c->pin_dir);
+		fphint_json_kv_u64(&j, "words_checked", r.words_checked);
+		fphint_json_kv_u64(&j, "bits_set", r.bits_set);
+		fphint_json_kv_u64(&j, "bits_cleared", r.bits_cleared);
+		fphint_json_kv_u64(&j, "cas_retries", r.cas_retries);
+		fphint_json_kv_double(&j, "elapsed_ms", (double)r.elapsed_ns / 1e6, 1);
+		fphint_json_object_end(&j);
+		json_finish(&j);
+	} else {
+		printf("reconciled %s: %" PRIu64 " words, %" PRIu64 " bits set, %" PRIu64
+		       " cleared, %" PRIu64 " retries, %.1f ms\n",
+		       c->pin_dir, r.words_checked, r.bits_set, r.bits_cleared, r.cas_retries,
+		       (double)r.elapsed_ns / 1e6);
+	}
+	fphint_pins_close(&p);
+	return FPHINT_EXIT_OK;
+}
+
+/* ---- snapshot ---- */
+
+/*
+ * What the kernel helper does each round: take the delta set word by word
+ * (atomic exchange, so a free event between the read and the clear is
+ * never lost) and bump meta.epoch.
+ */
+static int cmd_snapshot(struct cli *c)
+{
+	struct fphint_pins p;
+	struct fphint_meta m;
+	uint64_t taken = 0, delta = 0;
+
+	open_pins(&p, c);
+	for (uint64_t i = 0; i < p.nr_words; i++) {
+		struct fphint_word *w = &p.words[i];
+		uint64_t old;
+
+		if (!__atomic_load_n(&w->freed_since_epoch, __ATOMIC_RELAXED))
+			continue; /* skip the write: most words are clean */
+		old = __atomic_exchange_n(&w->freed_since_epoch, 0, __ATOMIC_ACQ_REL);
+		taken += (uint64_t)__builtin_popcountll(old);
+		delta += (uint64_t)__builtin_popcountll(
+			old & __atomic_load_n(&w->free, __ATOMIC_RELAXED));
+	}
+	/*
+	 * meta is a plain array element: a concurrent agent write of meta can
+	 * undo this bump (the agent rewrites meta after each reconcile).
+	 */
+	if (fphint_meta_read(&p, &m))
+		die(FPHINT_EXIT_RUNTIME, "%s: cannot read meta", c->pin_dir);
+	m.epoch++;
+	if (fphint_meta_write(&p, &m))
+		die(FPHINT_EXIT_RUNTIME, "%s: cannot write meta", c->pin_dir);
+	if (c->json) {
+		struct fphint_json j;
+
+		fphint_json_init(&j, stdout, true);
+		fphint_json_object_begin(&j);
+		fphint_json_kv_string(&j, "pin_dir", c->pin_dir);
+		fphint_json_kv_u64(&j, "epoch", m.epoch);
+		fphint_json_kv_u64(&j, "freed_bits_taken", taken);
+		fphint_json_kv_u64(&j, "delta_pages", delta);
+		fphint_json_object_end(&j);
+		json_finish(&j);
+	} else {
+		printf("snapshot of %s: epoch %" PRIu64 ", %" PRIu64 " delta pages (free and freed"
+		       " since the last epoch), %" PRIu64 " freed bits taken\n",
+		       c->pin_dir, (uint64_t)m.epoch, delta, taken);
+	}
+	fphint_pins_close(&p);
+	return FPHINT_EXIT_OK;
+}
+
+/* ---- dispatch ---- */
+
+struct command {
+	const char *name;
+	const struct argp_option *options;
+	int (*run)(struct cli *c);
+	const char *doc;
+};
+
+static const struct command commands[] = {
+	{"status", status_options, cmd_status,
+	 "Show whether the tracker is attached, what the map holds, event counts, the last "
+	 "reconcile and the agent."},
+	{"dump", dump_options, cmd_dump,
+	 "Print the free page ranges of the map, coalesced: start_pfn end_pfn pages."},
+	{"verify", verify_options, cmd_verify,
+	 "Compare the map with the kernel: buddy pages (/proc/kpageflags) and pages on per-cpu "
+	 "lists (walked by a BPF program). false_free = map says free, page neither buddy nor "
+	 "on a pcp list; missed = buddy page the map has as used."},
+	{"reconcile", reconcile_options, cmd_reconcile,
+	 "Correct the map against /proc/kpageflags now (safe while fphintd runs)."},
+	{"snapshot", snapshot_options, cmd_snapshot,
+	 "Take the delta set (clear every freed_since_epoch bit atomically), bump the epoch and "
+	 "print how many pages it held."},
+};
+
+static void top_help(FILE *out)
+{
+	fprintf(out, "Usage: fphint COMMAND [OPTION...]\n"
+		     "Inspect and check the pinned fphint free page tracker.\n\n"
+		     "Commands:\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].doc);
+	fprintf(out, "\n'fphint COMMAND --help' lists the options of a command.\n%s\n",
+		FPHINT_EXIT_CODES);
+}
+
+int main(int argc, char **argv)
+{
+	const struct command *cmd = NULL;
+	char doc[1024], name[64];
+	struct cli c = {
+		.pin_dir = FPHINT_PIN_DIR,
+		.max_error_ppm = 1000,
+	};
+
+	if (argc < 2)
+		usage_error(NULL, "missing command (status, dump, verify, reconcile, snapshot)");
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "-?") ||
+	    !strcmp(argv[1], "help")) {
+		top_help(stdout);
+		return FPHINT_EXIT_OK;
+	}
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
+		printf("%s\n", argp_program_version);
+		return FPHINT_EXIT_OK;
+	}
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(argv[1], commands[i].name))
+			cmd = &commands[i];
+	if (!cmd)
+		usage_error(NULL, "unknown command '%s'", argv[1]);
+	c.cmd = cmd->name;
+	check_args(cmd->options, argc - 1, argv + 1, &c);
+
+	snprintf(doc, sizeof(doc), "%s\v%s", cmd->doc, FPHINT_EXIT_CODES);
+	snprintf(name, sizeof(name), "fphint %s", cmd->name);
+	argv[1] = name; /* argp names the program after argv[0] in --help */
+	{
+		const struct argp argp = {cmd->options, parse_opt, NULL, doc, NULL, NULL, NULL};
+
+		argp_parse(&argp, argc - 1, argv + 1, 0, NULL, &c);
+	}
+	return cmd->run(&c);
+}
