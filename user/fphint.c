@@ -488,7 +488,7 @@ static int cmd_dump(struct cli *c)
 			       r.end - r.start);
 		}
 	}
-	if (c->max_pages && pages == c->max_pages && fphint_run_next(&it, &r))
+	if (it.limited)
 		truncated = true;
 	if (c->json) {
 		fphint_json_array_end(&j);

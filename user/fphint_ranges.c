@@ -151,7 +151,15 @@ bool fphint_run_next(struct fphint_run_iter *it, struct fphint_run *run)
 {
 	unsigned bit;
 
-	if (it->done || !advance_to_set(it)) {
+	if (it->done)
+		return false;
+	if (it->page_limit && it->pages_done >= it->page_limit) {
+		/* Limit reached exactly at the end of a run: were there more? */
+		it->limited = advance_to_set(it);
+		it->done = true;
+		return false;
+	}
+	if (!advance_to_set(it)) {
 		it->done = true;
 		return false;
 	}
@@ -184,9 +192,10 @@ bool fphint_run_next(struct fphint_run_iter *it, struct fphint_run *run)
 	if (it->page_limit) {
 		uint64_t left = it->page_limit - it->pages_done;
 
-		if (run->end - run->start >= left) {
+		if (run->end - run->start > left) {
 			run->end = run->start + left;
 			it->done = true;
+			it->limited = true;
 		}
 	}
 	it->pages_done += run->end - run->start;

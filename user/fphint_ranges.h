@@ -67,6 +67,7 @@ struct fphint_run_iter {
 	uint64_t page_limit; /* 0 = none */
 	uint64_t pages_done; /* bits returned so far */
 	bool started, done;
+	bool limited; /* the limit stopped the walk before the last set bit */
 };
 
 struct fphint_run {
@@ -86,7 +87,8 @@ void fphint_run_iter_init_words(struct fphint_run_iter *it, const struct fphint_
 				uint64_t nr_bits, bool delta);
 /*
  * Stop after limit bits in total (0 = no limit); the run that crosses the
- * limit is cut short.
+ * limit is cut short.  Afterwards, it->limited says whether set bits were
+ * left out.
  */
 void fphint_run_iter_set_limit(struct fphint_run_iter *it, uint64_t limit);
 /* Next run into *run; false when there are no more. */

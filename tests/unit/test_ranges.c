@@ -167,6 +167,14 @@ static void check_runs(const uint64_t *bits, const uint8_t *ref, uint64_t n, uin
 	ng = collect(&it, got, NBITS);
 	nw = ref_runs(ref, n, limit, want);
 	assert_int_equal(ng, nw);
+	/* limited: some set bit was left out because of the limit. */
+	{
+		uint64_t total = 0;
+
+		for (uint64_t i = 0; i < n; i++)
+			total += ref[i];
+		assert_int_equal(it.limited, limit && total > limit);
+	}
 	assert_memory_equal(got, want, 2 * ng * sizeof(got[0]));
 }
 
