@@ -38,6 +38,9 @@ $(BUILD)/tests/agent/test-pfn-crosscheck: tests/agent/fphint_test_pfncheck.c $(F
 		$(AGENT_HDRS) $(BUILD)/obj/agent/fphint_agent_load.o $(LIBFPHINT)
 	@mkdir -p $(dir $@)
 	$(CC) $(AGENT_CFLAGS) -o $@ $< $(AGENT_TEST_LIBS)
-AGENT_TEST_BINS := $(BUILD)/tests/agent/test-pfn-crosscheck
+$(BUILD)/tests/agent/test-tracking: tests/agent/fphint_test_tracking.c $(AGENT_HDRS) $(LIBFPHINT)
+	@mkdir -p $(dir $@)
+	$(CC) $(AGENT_CFLAGS) -o $@ $< $(LIBFPHINT) $(LIBBPF_STATIC_LIBS)
+AGENT_TEST_BINS := $(BUILD)/tests/agent/test-pfn-crosscheck $(BUILD)/tests/agent/test-tracking
 ALL_TARGETS += $(AGENT_TEST_BINS)
 TESTS_KERNEL += $(AGENT_TEST_BINS)
