@@ -81,6 +81,8 @@ static struct {
 	long min_memfree_kb, last_memfree_kb;
 	uint64_t samples;
 	bool window_open;
+	/* When the window opened and when its minimum was seen (monotonic). */
+	uint64_t window_start_ns, min_at_ns;
 } fphint_wl = {
 	.lock = PTHREAD_MUTEX_INITIALIZER,
 	.churn_cond = PTHREAD_COND_INITIALIZER,
@@ -205,6 +207,14 @@ static void fphint_wl_sleep_ns(long ns)
 		;
 }
 
+static uint64_t fphint_wl_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
 static void *fphint_wl_sampler(void *unused)
 {
 	(void)unused;
@@ -213,8 +223,10 @@ static void *fphint_wl_sampler(void *unused)
 
 		pthread_mutex_lock(&fphint_wl.lock);
 		fphint_wl.last_memfree_kb = kb;
-		if (kb >= 0 && (fphint_wl.min_memfree_kb < 0 || kb < fphint_wl.min_memfree_kb))
+		if (kb >= 0 && (fphint_wl.min_memfree_kb < 0 || kb < fphint_wl.min_memfree_kb)) {
 			fphint_wl.min_memfree_kb = kb;
+			fphint_wl.min_at_ns = fphint_wl_now_ns();
+		}
 		fphint_wl.samples++;
 		pthread_mutex_unlock(&fphint_wl.lock);
 		fphint_wl_sleep_ns(FPHINT_WL_SAMPLE_NS);
@@ -374,14 +386,19 @@ static void fphint_wl_handle(char *line, struct fphint_wl_reply *r)
 		fphint_wl.min_memfree_kb = fphint_wl.last_memfree_kb;
 		fphint_wl.samples = 0;
 		fphint_wl.window_open = true;
+		fphint_wl.window_start_ns = fphint_wl.min_at_ns = fphint_wl_now_ns();
 		pthread_mutex_unlock(&fphint_wl.lock);
 		fphint_wl_say(r, "OK sampling\n");
 	} else if (!strcmp(line, "sample") && arg && !strcmp(arg, "stop")) {
 		pthread_mutex_lock(&fphint_wl.lock);
 		fphint_wl.window_open = false;
-		fphint_wl_say(r, "OK min_memfree_kb=%ld samples=%" PRIu64 " memfree_kb=%ld\n",
-			      fphint_wl.min_memfree_kb, fphint_wl.samples,
-			      fphint_wl.last_memfree_kb);
+		/* min_at_ms: how long after the window opened MemFree bottomed out. */
+		fphint_wl_say(r,
+			      "OK min_memfree_kb=%ld min_at_ms=%" PRIu64 " samples=%" PRIu64
+			      " memfree_kb=%ld\n",
+			      fphint_wl.min_memfree_kb,
+			      (fphint_wl.min_at_ns - fphint_wl.window_start_ns) / 1000000,
+			      fphint_wl.samples, fphint_wl.last_memfree_kb);
 		pthread_mutex_unlock(&fphint_wl.lock);
 	} else if (!strcmp(line, "scribble") && arg) {
 		char *end;

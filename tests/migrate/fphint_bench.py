@@ -60,7 +60,8 @@ workload(vm, *args, timeout=120) -> (rc, output)      "fphint-workload ctl ..."
 check_destination(vm, memfree_before_kb) -> dict
     integrity ("pass"/"fail"), verify_output, dst_kernel_clean,
     kernel_problems, memfree_recovered, memfree_after_kb, responsive.
-measured_migration(bench, vm, scribble_mib=0, ram_file=None) -> (Vm, dict)
+measured_migration(bench, vm, scribble_mib=0, ram_file=None, label="",
+                   max_bandwidth=...) -> (Vm, dict)
     scribble (optional), sample guest_inuse_pages, open the MemFree window,
     migrate, close it (min_memfree_kb), check_destination, and collect the
     fphint mode's extra stats (EXTRA_STATS_CMD) when the guest has them.
@@ -682,7 +683,13 @@ def _field(out, key):
     return int(m.group(1)) if m else None
 
 
-def measured_migration(bench, vm, scribble_mib=0, ram_file=None, label=""):
+def host_loadavg():
+    with open("/proc/loadavg") as f:
+        return float(f.read().split()[0])
+
+
+def measured_migration(bench, vm, scribble_mib=0, ram_file=None, label="",
+                       max_bandwidth=DEFAULT_MAX_BANDWIDTH):
     """One migration with every figure and check; returns (dst, record)."""
     if scribble_mib:
         rc, out = workload(vm, "scribble", scribble_mib, timeout=300)
@@ -692,7 +699,8 @@ def measured_migration(bench, vm, scribble_mib=0, ram_file=None, label=""):
     inuse = GUEST_RAM_PAGES - before // GUEST_PAGE_KB
     workload(vm, "sample", "start")
     t0 = time.monotonic()
-    dst, stats = bench.migrate(vm, ram_file=ram_file)
+    load = host_loadavg()
+    dst, stats = bench.migrate(vm, ram_file=ram_file, max_bandwidth=max_bandwidth)
     wall = time.monotonic() - t0
     rc, out = workload(dst, "sample", "stop", timeout=30)
     rec = dict(stats)
@@ -701,7 +709,13 @@ def measured_migration(bench, vm, scribble_mib=0, ram_file=None, label=""):
     rec["guest_inuse_pages"] = inuse
     rec["memfree_before_kb"] = before
     rec["min_memfree_kb"] = _field(out, "min_memfree_kb")
+    # When MemFree bottomed out, from just before `migrate`: with total_ms it
+    # shows whether a balloon driver finished grabbing memory in time.
+    rec["min_memfree_at_ms"] = _field(out, "min_at_ms")
     rec["wall_s"] = round(wall, 2)
+    # The host is shared and QEMU's migration thread races the guest's
+    # vCPUs for 2 cores: the hinting figures depend on it.
+    rec["host_loadavg_1m"] = load
     rec["ratio"] = round((stats["normal_pages"] + stats["zero_pages"]) / inuse, 2) if inuse else None
     rec.update(check_destination(dst, before))
     cmd = EXTRA_STATS_CMD.get(vm.mode)
