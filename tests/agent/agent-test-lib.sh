@@ -29,16 +29,39 @@ finish() {
 [ -x "$FPHINTD" ] || { echo "$T: FAIL: $FPHINTD not built"; exit 1; }
 command -v bpftool >/dev/null || { echo "$T: FAIL: bpftool missing"; exit 1; }
 
-# Number of attached links whose program is one of fphint's tracker
-# programs (kernel names are cut to 15 characters: fphint_page_fre...).
-fphint_link_count() {
+# Highest BPF link id now (0 if none).
+max_link_id() {
 	bpftool link show -j 2>/dev/null | python3 -c '
-import json, subprocess, sys
-links = json.load(sys.stdin)
-progs = {p["id"]: p.get("name", "") for p in json.loads(subprocess.run(
-    ["bpftool", "prog", "show", "-j"], capture_output=True, text=True).stdout or "[]")}
-print(sum(1 for l in links if l.get("type") == "raw_tracepoint"
-          and progs.get(l.get("prog_id"), "").startswith(("fphint_page", "fphint_compact"))))'
+import json, sys
+print(max([l["id"] for l in json.load(sys.stdin)] or [0]))'
+}
+
+# fphint tracker links newer than id $1 that no other pin directory holds
+# (other engineers' trackers come and go concurrently: theirs are pinned
+# in their own directories, or transient while their agent starts, hence
+# the retries).  Prints the count.
+stray_fphint_links() {
+	local since=$1 n tries
+	for tries in 1 2 3 4 5; do
+		n=$(bpftool link show -j 2>/dev/null | python3 -c '
+import glob, json, subprocess, sys
+since = int(sys.argv[1])
+def j(*a):
+    r = subprocess.run(["bpftool", *a, "-j"], capture_output=True, text=True)
+    return json.loads(r.stdout or "null")
+progs = {p["id"]: p.get("name", "") for p in j("prog", "show") or []}
+pinned = set()
+for f in glob.glob("/sys/fs/bpf/*/link_*"):
+    info = j("link", "show", "pinned", f)
+    if info:
+        pinned.add(info["id"])
+print(sum(1 for l in json.load(sys.stdin) if l["id"] > since and l["id"] not in pinned
+          and progs.get(l.get("prog_id"), "").startswith(("fphint_page", "fphint_compact"))))
+' "$since")
+		[ "$n" = 0 ] && break
+		sleep 1
+	done
+	echo "$n"
 }
 
 # Link ids behind the link_* pins of a directory, sorted, one line.
