@@ -412,7 +412,7 @@ static long candidate_step(__u64 i, void *data)
 		args.cand_no_head++;
 		return 0;
 	}
-	if ((s.head & 1) && is_page_node(s.head - 1)) {
+	if ((s.head & 1) && is_page_node(s.head - 1 + pcp_node_off())) {
 		/* compound_head of a tail page (bit 0 set): part of an allocation. */
 		args.cand_refcounted++;
 		return 0;
