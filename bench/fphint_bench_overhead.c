@@ -23,6 +23,7 @@
 #include <bpf/libbpf.h>
 #include "fphint_agent.h"
 #include "fphint_layout.h"
+#include "fphint_tracker.h"
 #include "fphint.skel.h"
 #include "fphint_bench_floor.skel.h"
 
@@ -84,32 +85,22 @@ static int other_tracker_attached(char *what, size_t len)
 		return 1;
 	}
 	while (!bpf_link_get_next_id(id, &id)) {
-		struct bpf_link_info li = {};
-		struct bpf_prog_info pi = {};
-		uint32_t l = sizeof(li);
-		int lfd = bpf_link_get_fd_by_id(id), pfd;
+		struct bpf_link_info li;
+		struct bpf_prog_info pi;
+		int lfd = bpf_link_get_fd_by_id(id), ok;
+		uint32_t l;
 
 		if (lfd < 0)
 			continue;
-		if (bpf_obj_get_info_by_fd(lfd, &li, &l) ||
-		    li.type != BPF_LINK_TYPE_RAW_TRACEPOINT) {
-			close(lfd);
-			continue;
-		}
+		ok = !fphint_link_prog_info(lfd, &li, &pi, &l);
 		close(lfd);
-		pfd = bpf_prog_get_fd_by_id(li.prog_id);
-		if (pfd < 0)
-			continue;
-		l = sizeof(pi);
-		if (!bpf_obj_get_info_by_fd(pfd, &pi, &l) &&
+		if (ok && li.type == BPF_LINK_TYPE_RAW_TRACEPOINT &&
 		    (!strncmp(pi.name, "fphint_page", 11) ||
 		     !strncmp(pi.name, "fphint_compact", 14))) {
 			snprintf(what, len, "fphint program '%s' is attached (link %u)", pi.name,
 				 id);
-			close(pfd);
 			return 1;
 		}
-		close(pfd);
 	}
 	return 0;
 }

@@ -38,6 +38,26 @@ static uint64_t fphint_now_ns(clockid_t clk)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+int fphint_link_prog_info(int link_fd, struct bpf_link_info *li, struct bpf_prog_info *pi,
+			  uint32_t *prog_info_len)
+{
+	uint32_t len = sizeof(*li);
+	int pfd, ret = 0;
+
+	memset(li, 0, sizeof(*li));
+	memset(pi, 0, sizeof(*pi));
+	if (bpf_obj_get_info_by_fd(link_fd, li, &len))
+		return -errno;
+	pfd = bpf_prog_get_fd_by_id(li->prog_id);
+	if (pfd < 0)
+		return -errno;
+	*prog_info_len = sizeof(*pi);
+	if (bpf_obj_get_info_by_fd(pfd, pi, prog_info_len))
+		ret = -errno;
+	close(pfd);
+	return ret;
+}
+
 int fphint_lost_events(const char *dir, uint64_t *lost, char *err, size_t errlen)
 {
 	char path[4096];
@@ -53,10 +73,10 @@ int fphint_lost_events(const char *dir, uint64_t *lost, char *err, size_t errlen
 		return ret;
 	}
 	while ((de = readdir(d))) {
-		struct bpf_link_info li = {};
-		struct bpf_prog_info pi = {};
+		struct bpf_link_info li;
+		struct bpf_prog_info pi;
 		uint32_t len;
-		int lfd, pfd;
+		int lfd, ok;
 
 		if (strncmp(de->d_name, FPHINT_PIN_LINK_PREFIX, strlen(FPHINT_PIN_LINK_PREFIX)))
 			continue;
@@ -65,23 +85,13 @@ int fphint_lost_events(const char *dir, uint64_t *lost, char *err, size_t errlen
 		lfd = bpf_obj_get(path);
 		if (lfd < 0)
 			continue;
-		len = sizeof(li);
-		if (bpf_obj_get_info_by_fd(lfd, &li, &len)) {
-			close(lfd);
-			continue;
-		}
+		ok = !fphint_link_prog_info(lfd, &li, &pi, &len);
 		close(lfd);
-		pfd = bpf_prog_get_fd_by_id(li.prog_id);
-		if (pfd < 0)
-			continue;
-		len = sizeof(pi);
-		if (!bpf_obj_get_info_by_fd(pfd, &pi, &len) &&
-		    len >= offsetof(struct bpf_prog_info, recursion_misses) +
-				    sizeof(pi.recursion_misses)) {
+		if (ok && len >= offsetof(struct bpf_prog_info, recursion_misses) +
+					  sizeof(pi.recursion_misses)) {
 			*lost += pi.recursion_misses;
 			found++;
 		}
-		close(pfd);
 	}
 	closedir(d);
 	if (!found) {

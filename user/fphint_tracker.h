@@ -33,4 +33,14 @@ int fphint_reconcile(struct fphint_pins *p, struct fphint_reconcile_result *r, c
  */
 int fphint_lost_events(const char *dir, uint64_t *lost, char *err, size_t errlen);
 
+/*
+ * Info of a BPF link and of the program behind it.  info_len gets the
+ * size the kernel filled for the program (older kernels fill less).
+ * 0 or -errno.
+ */
+struct bpf_link_info;
+struct bpf_prog_info;
+int fphint_link_prog_info(int link_fd, struct bpf_link_info *li, struct bpf_prog_info *pi,
+			  uint32_t *prog_info_len);
+
 #endif
