@@ -51,6 +51,7 @@ struct fphint_balloon {
 	bool in_migration; /* a round ran since the last DONE */
 	atomic_t config_gen; /* bumped at every config change interrupt */
 	__virtio32 id_buf; /* OUT buffer for the id / STOP */
+	bool id_busy; /* id_buf is queued, not used yet */
 };
 
 /* Control device and map (fphint_balloon_ctl.c). */

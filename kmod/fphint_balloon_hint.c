@@ -142,26 +142,47 @@ static bool fphint_device_dead(struct fphint_balloon *fb)
 }
 
 /*
- * Waits until @n buffers of the free page queue were used.  May run under
- * zone->lock with interrupts off, so it only spins.  Returns false if the
- * device died first.
+ * Takes back one used buffer: returns 1 for a hint (IN) buffer, 0 for an
+ * id/STOP buffer or none.  Tokens tell them apart, so a late id buffer is
+ * never counted as a hint of the batch in flight.
+ */
+static int fphint_reap(struct fphint_balloon *fb, bool *any)
+{
+	unsigned int len;
+	void *token = virtqueue_get_buf(fb->hint_vq, &len);
+
+	*any = token;
+	if (token == &fb->id_buf)
+		fb->id_busy = false;
+	return token == fb;
+}
+
+/*
+ * Waits until @n hint buffers of the free page queue were used.  Runs
+ * under zone->lock with interrupts off, so it only spins.  Returns false
+ * if the device died first.
  */
 static bool fphint_wait_used(struct fphint_balloon *fb, unsigned int n)
 {
 	u64 start = ktime_get_ns(), now;
-	unsigned int len, spins = 0;
-	bool warned = false;
+	unsigned int spins = 0;
+	bool warned = false, any;
 
 	while (n) {
-		if (virtqueue_get_buf(fb->hint_vq, &len)) {
-			n--;
+		n -= fphint_reap(fb, &any);
+		if (any)
 			continue;
-		}
 		cpu_relax();
 		if (++spins % 1024)
 			continue;
 		if (fphint_device_dead(fb))
 			return false;
+		/*
+		 * QEMU 7.2 re-enables notifications after its last pop
+		 * without looking at the ring again: a buffer added in that
+		 * window waits for the next kick.  So kick again.
+		 */
+		virtqueue_notify(fb->hint_vq);
 		now = ktime_get_ns();
 		if (!warned && now - start > FPHINT_SLOW_WAIT_NS) {
 			warned = true;
@@ -176,17 +197,49 @@ static bool fphint_wait_used(struct fphint_balloon *fb, unsigned int n)
 	return true;
 }
 
-/* Sends a 4-byte OUT buffer (an id or STOP) and waits for its use. */
+/*
+ * Sends a 4-byte OUT buffer (an id or STOP) and waits for its use,
+ * sleeping: no lock is held and no page is at stake.  Gives up (false)
+ * after 5 s, at removal or if the device died; the buffer then stays
+ * queued and id_busy keeps id_buf untouched until the device uses it.
+ */
 static bool fphint_send_out(struct fphint_balloon *fb, u32 value)
 {
+	unsigned long deadline = jiffies + 5 * HZ;
 	struct scatterlist sg;
+	bool any;
 
+	while (fb->id_busy) {
+		fphint_reap(fb, &any);
+		if (fb->id_busy) {
+			if (time_after(jiffies, deadline) ||
+			    READ_ONCE(fb->stopping) || fphint_device_dead(fb))
+				return false;
+			usleep_range(200, 400);
+		}
+	}
 	fb->id_buf = cpu_to_virtio32(fb->vdev, value);
 	sg_init_one(&sg, &fb->id_buf, sizeof(fb->id_buf));
-	if (virtqueue_add_outbuf(fb->hint_vq, &sg, 1, fb, GFP_KERNEL))
+	if (virtqueue_add_outbuf(fb->hint_vq, &sg, 1, &fb->id_buf, GFP_KERNEL))
 		return false;
+	fb->id_busy = true;
 	virtqueue_kick(fb->hint_vq);
-	return fphint_wait_used(fb, 1);
+	while (fb->id_busy) {
+		fphint_reap(fb, &any);
+		if (!fb->id_busy)
+			break;
+		if (time_after(jiffies, deadline) || READ_ONCE(fb->stopping) ||
+		    fphint_device_dead(fb)) {
+			dev_warn(&fb->vdev->dev,
+				 "free page queue: id %#x not taken by the device in 5 s; round abandoned\n",
+				 value);
+			return false;
+		}
+		usleep_range(200, 400);
+		/* See fphint_wait_used(): a kick can be missed. */
+		virtqueue_notify(fb->hint_vq);
+	}
+	return true;
 }
 
 /* Loads the candidate bits of the cursor's word; false at the map's end. */
@@ -478,8 +531,16 @@ void fphint_hint_work(struct work_struct *work)
 			fb->active_id = id;
 			return;
 		}
-		if (id == VIRTIO_BALLOON_CMD_ID_STOP || id == fb->active_id)
+		/*
+		 * Reading an id means the host waits for it: once we sent an
+		 * id the host leaves that state.  The same id again comes from
+		 * a new QEMU (a migration's destination counts from
+		 * 0x80000000 again), so it is served, as a new migration.
+		 */
+		if (id == VIRTIO_BALLOON_CMD_ID_STOP)
 			return;
+		if (id <= fb->active_id)
+			fb->in_migration = false;
 		fb->active_id = id;
 		if (fphint_hint_refused()) {
 			if (!refusal_logged)

@@ -13,6 +13,7 @@ pages; between them:
 Exit 0 pass, 1 fail."""
 import os
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import fphint_bench as fb  # noqa: E402
@@ -38,6 +39,10 @@ def main():
 
     with fb.Bench("fphint-migrate", timeout=900) as bench:
         vm = bench.boot("fphint")
+        for _ in range(60):
+            if module_stats(vm)["map_attached"] == 1:
+                break
+            time.sleep(0.5)
         check(module_stats(vm)["map_attached"] == 1, "fphintd handed the map over at boot")
         fb.start_workload(vm, churn=True)
 
@@ -57,8 +62,10 @@ def main():
         hinted = migrate("m1", 0)
         hinted = migrate("m2", hinted)
 
-        info = bench.migrate_cancel(vm, after_s=1.0)
+        # Slowed down so that the cancel lands while the hint round runs.
+        info = bench.migrate_cancel(vm, after_s=0.3, max_bandwidth=64 * 2 ** 20)
         print("cancel: status %s" % info.get("status"))
+        check(info.get("status") == "cancelled", "cancel: the migration was cancelled")
         check(vm.alive() and vm.run("echo alive")[0] == 0, "cancel: source keeps running")
         hinted = migrate("m3 after cancel", hinted)
 
