@@ -38,6 +38,7 @@ char LICENSE[] SEC("license") = "GPL";
 
 /* cpus x populated zones; plenty for the machines we run on. */
 #define FPHINT_TRUTH_MAX_STRUCTS 256
+#define FPHINT_TRUTH_MAX_CPUS	 64
 /* Longest list we follow (pcp->high is a few thousand pages at most). */
 #define FPHINT_TRUTH_MAX_STEPS (1u << 16)
 /* NR_PCP_LISTS is 13 on 6.1 and 14 on 6.18. */
@@ -69,6 +70,16 @@ struct fphint_truth_args args;
 /* per_cpu_pages found so far (by this loaded instance). */
 __u64 known_structs[FPHINT_TRUTH_MAX_STRUCTS];
 __u32 nr_known;
+/*
+ * Address of each cpu's struct rq (the per-cpu `runqueues`): differences
+ * between them are differences between the cpus' per-cpu offsets, which
+ * take us from one cpu's per_cpu_pages of a zone to every other cpu's
+ * (zone->per_cpu_pageset is a single per-cpu allocation).  `runqueues`
+ * has no kallsyms entry on kernels without KALLSYMS_ALL, so a __ksym
+ * cannot be resolved; instead user space runs us once on every cpu
+ * (FPHINT_TRUTH_MODE_CPU) and we read current->se.cfs_rq->rq.  0 = unknown.
+ */
+__u64 cpu_base[FPHINT_TRUTH_MAX_CPUS];
 /* The first list heads that were not pcp lists (for FPHINT_TRUTH_DEBUG). */
 __u64 other_heads[8];
 __u64 other_pfns[8];
@@ -383,6 +394,80 @@ static long known_step(__u64 i, void *data)
 	return 0;
 }
 
+/* Record this cpu's struct rq address (see cpu_base). */
+static __always_inline void record_cpu_base(void)
+{
+	__u32 cpu = bpf_get_smp_processor_id();
+	__u64 task = bpf_get_current_task(), cfs_rq = 0, rq = 0;
+
+	if (!bpf_core_field_exists(struct cfs_rq, rq) || cpu >= FPHINT_TRUTH_MAX_CPUS)
+		return;
+	if (bpf_probe_read_kernel(&cfs_rq, sizeof(cfs_rq),
+				  (void *)(task + bpf_core_field_offset(struct task_struct, se) +
+					   bpf_core_field_offset(struct sched_entity, cfs_rq))) ||
+	    bpf_probe_read_kernel(&rq, sizeof(rq),
+				  (void *)(cfs_rq + bpf_core_field_offset(struct cfs_rq, rq))))
+		return;
+	cpu_base[cpu] = rq;
+}
+
+/* Remember pcp and count the pages on its lists; false if full or known. */
+static __always_inline bool add_struct(__u64 pcp)
+{
+	__u32 k = nr_known;
+
+	if (k >= FPHINT_TRUTH_MAX_STRUCTS || is_known(pcp))
+		return false;
+	known_structs[k] = pcp;
+	nr_known = k + 1;
+	args.pcp_pages += walk_struct(pcp);
+	return true;
+}
+
+struct sibling {
+	__u64 pcp;
+	__u32 from; /* the cpu we assume pcp belongs to */
+};
+
+static long sibling_to_step(__u64 to, void *data)
+{
+	struct sibling *sb = data;
+	__u32 from = sb->from;
+	__u64 other;
+
+	if (to >= FPHINT_TRUTH_MAX_CPUS || from >= FPHINT_TRUTH_MAX_CPUS)
+		return 1;
+	if (to == from || !cpu_base[from] || !cpu_base[to])
+		return 0;
+	other = sb->pcp - cpu_base[from] + cpu_base[to];
+	if (!is_known(other) && looks_like_pcp(other))
+		add_struct(other);
+	return 0;
+}
+
+static long sibling_from_step(__u64 from, void *data)
+{
+	struct sibling *sb = data;
+
+	if (from >= FPHINT_TRUTH_MAX_CPUS)
+		return 1;
+	sb->from = (__u32)from;
+	bpf_loop(FPHINT_TRUTH_MAX_CPUS, sibling_to_step, sb, 0);
+	return 0;
+}
+
+/*
+ * The same zone's per_cpu_pages on the other cpus.  We do not know which
+ * cpu pcp belongs to, so try every (from, to) pair: only real ones pass
+ * looks_like_pcp().
+ */
+static __always_inline void add_siblings(__u64 pcp)
+{
+	struct sibling sb = {.pcp = pcp};
+
+	bpf_loop(FPHINT_TRUTH_MAX_CPUS, sibling_from_step, &sb, 0);
+}
+
 static long candidate_step(__u64 i, void *data)
 {
 	__u32 idx = (__u32)i, pindex = 0, refcount;
@@ -433,16 +518,8 @@ static long candidate_step(__u64 i, void *data)
 		args.cand_not_pcp++;
 		return 0;
 	}
-	if (is_known(pcp)) {
-		args.cand_late++; /* (cannot happen: known_pcp_of would have found it) */
-	} else if (nr_known < FPHINT_TRUTH_MAX_STRUCTS) {
-		__u32 k = nr_known;
-
-		if (k < FPHINT_TRUTH_MAX_STRUCTS)
-			known_structs[k] = pcp;
-		nr_known = k + 1;
-		args.pcp_pages += walk_struct(pcp);
-	}
+	if (add_struct(pcp))
+		add_siblings(pcp);
 	/* It was on this list a moment ago, whatever the walk saw since. */
 	mark_block(pfn, pindex_order(pindex));
 	return 0;
@@ -460,6 +537,10 @@ int fphint_truth_pcp(void *ctx)
 	args.cand_not_pcp = 0;
 	args.cand_late = 0;
 	args.errors = 0;
+	if (args.mode == FPHINT_TRUTH_MODE_CPU) {
+		record_cpu_base();
+		return 0;
+	}
 	bpf_loop(FPHINT_TRUTH_MAX_STRUCTS, known_step, NULL, 0);
 	bpf_loop(args.nr_candidates, candidate_step, NULL, 0);
 	args.pcp_structs = nr_known;

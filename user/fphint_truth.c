@@ -3,7 +3,9 @@
  * fphint_truth.c - compare the pinned map with the kernel's free pages
  * (see fphint_truth.h and bpf/fphint_truth.bpf.c).
  */
+#define _GNU_SOURCE /* sched_setaffinity */
 #include <errno.h>
+#include <sched.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -103,6 +105,38 @@ static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list 
 	return 0;
 }
 
+/*
+ * Run the walker once on every cpu we may run on, so that it learns each
+ * cpu's per-cpu base (see cpu_base in the BPF program); restores our
+ * affinity.  Cpus we cannot run on stay unknown: their per-cpu lists are
+ * then found only through their own candidates.
+ */
+static void walker_learn_cpus(struct pcp_walker *w)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, opts);
+	cpu_set_t allowed, one;
+
+	if (sched_getaffinity(0, sizeof(allowed), &allowed))
+		return;
+	w->skel->bss->args.mode = FPHINT_TRUTH_MODE_CPU;
+	for (int cpu = 0; cpu < CPU_SETSIZE; cpu++) {
+		if (!CPU_ISSET(cpu, &allowed))
+			continue;
+		CPU_ZERO(&one);
+		CPU_SET(cpu, &one);
+		if (sched_setaffinity(0, sizeof(one), &one) == 0)
+			bpf_prog_test_run_opts(w->prog_fd, &opts);
+	}
+	sched_setaffinity(0, sizeof(allowed), &allowed);
+	w->skel->bss->args.mode = FPHINT_TRUTH_MODE_WALK;
+}
+
+static int libbpf_debug(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	(void)level;
+	return vfprintf(stderr, fmt, ap);
+}
+
 static int walker_open(struct pcp_walker *w, const struct fphint_meta *m, char *err, size_t errlen)
 {
 	uint64_t nr_words = fphint_bits_words(m->nr_pfns);
@@ -116,7 +150,8 @@ static int walker_open(struct pcp_walker *w, const struct fphint_meta *m, char *
 			 m->struct_page_size);
 		return -EINVAL;
 	}
-	old = libbpf_set_print(libbpf_quiet);
+	/* libbpf's own messages are many lines; FPHINT_TRUTH_DEBUG shows them. */
+	old = libbpf_set_print(getenv("FPHINT_TRUTH_DEBUG") ? libbpf_debug : libbpf_quiet);
 	w->skel = fphint_truth__open();
 	rc = w->skel ? 0 : -errno;
 	if (!rc)
@@ -125,7 +160,8 @@ static int walker_open(struct pcp_walker *w, const struct fphint_meta *m, char *
 		rc = bpf_map__set_max_entries(w->skel->maps.pcp_marks, (uint32_t)nr_words);
 	if (!rc)
 		rc = fphint_truth__load(w->skel);
-	libbpf_set_print(old);
+	if (!getenv("FPHINT_TRUTH_DEBUG"))
+		libbpf_set_print(old);
 	if (rc) {
 		snprintf(err, errlen, "cannot load the pcp walker (BPF syscall program): %s",
 			 strerror(-rc));
@@ -151,6 +187,7 @@ static int walker_open(struct pcp_walker *w, const struct fphint_meta *m, char *
 	w->skel->bss->args.nr_pfns = m->nr_pfns;
 	w->skel->bss->args.struct_page_shift = shift;
 	w->prog_fd = bpf_program__fd(w->skel->progs.fphint_truth_pcp);
+	walker_learn_cpus(w);
 	return 0;
 }
 

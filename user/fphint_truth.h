@@ -23,8 +23,14 @@
  * Arguments and results of one run of the BPF walker (the ctx of its
  * BPF_PROG_TYPE_SYSCALL program, copied in and back by BPF_PROG_TEST_RUN).
  */
+/* args.mode: classify candidates, or record the running cpu's base. */
+#define FPHINT_TRUTH_MODE_WALK 0
+#define FPHINT_TRUTH_MODE_CPU  1
+
 struct fphint_truth_args {
 	/* in */
+	__u32 mode;
+	__u32 pad;
 	__u64 vmemmap_base; /* struct page of pfn 0 */
 	__u64 nr_pfns;
 	__u32 struct_page_shift; /* log2(sizeof(struct page)) */

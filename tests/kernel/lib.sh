@@ -76,7 +76,7 @@ fphint_test_report() {
 import json, sys
 d = json.load(open(sys.argv[2]))
 print(f"{sys.argv[1]:<18} free_truth={d['free_truth']} map_free={d['map_free']} "
-      f"pcp_free={d['pcp_free']} (zoneinfo {d['pcp_free_zoneinfo']}) "
+      f"pcp_free={d['pcp_free']} (zoneinfo {d['pcp_free_zoneinfo']}, {d['pcp_structs']} sets) "
       f"false_free={d['false_free']} ({d['false_free_ppm']} ppm) "
       f"missed={d['missed']} ({d['missed_ppm']} ppm) elapsed_ms={d['elapsed_ms']} "
       f"false_free_kind={d['false_free_kind']}")
