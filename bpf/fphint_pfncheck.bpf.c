@@ -69,6 +69,7 @@ int BPF_PROG(fphint_check_raw, __u64 page, __u64 order, __u64 gfp)
 		__sync_fetch_and_add(&fphint_check_overflow, 1);
 		return 0;
 	}
+	d &= FPHINT_CHECK_DEPTH - 1;
 	st->stack[d].pfn = (page - fphint_vmemmap_base) >> fphint_struct_page_shift;
 	st->stack[d].gfp = (__u32)gfp;
 	st->stack[d].order = (__u32)order;
@@ -93,7 +94,8 @@ int fphint_check_tp(struct trace_event_raw_mm_page_alloc *ctx)
 		__sync_fetch_and_add(&fphint_check_unpaired, 1);
 		return 0;
 	}
-	top = st->stack[d - 1];
+	/* The mask keeps older verifiers (6.1) sure of the bound. */
+	top = st->stack[(d - 1) & (FPHINT_CHECK_DEPTH - 1)];
 	/* Not our event (its raw_tp run was skipped): leave the stack alone. */
 	if (top.order != ctx->order || top.gfp != (__u32)ctx->gfp_flags) {
 		__sync_fetch_and_add(&fphint_check_unpaired, 1);

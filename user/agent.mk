@@ -31,16 +31,20 @@ $(BUILD)/bin/fphintd: $(FPHINTD_OBJS) $(LIBFPHINT)
 ALL_TARGETS += $(LIBFPHINT) $(BUILD)/bin/fphintd
 TESTS_KERNEL += $(sort $(wildcard $(TOP)/tests/agent/test-*))
 
-# Agent tests: C tests are built to build/tests/agent/test-*, scripts in
-# tests/agent/test-* run as they are.
+# Agent tests: C tests are built (static) to build/tests/agent/test-*,
+# scripts in tests/agent/test-* run as they are; tests/agent/guest-test-*
+# boot the bench guest (QEMU) and run the agent there.
 AGENT_TEST_LIBS := $(BUILD)/obj/agent/fphint_agent_load.o $(LIBFPHINT) $(LIBBPF_STATIC_LIBS)
 $(BUILD)/tests/agent/test-pfn-crosscheck: tests/agent/fphint_test_pfncheck.c $(FPHINT_SKELS) \
 		$(AGENT_HDRS) $(BUILD)/obj/agent/fphint_agent_load.o $(LIBFPHINT)
 	@mkdir -p $(dir $@)
-	$(CC) $(AGENT_CFLAGS) -o $@ $< $(AGENT_TEST_LIBS)
+	$(CC) $(AGENT_CFLAGS) -static -o $@ $< $(AGENT_TEST_LIBS)
 $(BUILD)/tests/agent/test-tracking: tests/agent/fphint_test_tracking.c $(AGENT_HDRS) $(LIBFPHINT)
 	@mkdir -p $(dir $@)
-	$(CC) $(AGENT_CFLAGS) -o $@ $< $(LIBFPHINT) $(LIBBPF_STATIC_LIBS)
+	$(CC) $(AGENT_CFLAGS) -static -o $@ $< $(LIBFPHINT) $(LIBBPF_STATIC_LIBS)
 AGENT_TEST_BINS := $(BUILD)/tests/agent/test-pfn-crosscheck $(BUILD)/tests/agent/test-tracking
 ALL_TARGETS += $(AGENT_TEST_BINS)
 TESTS_KERNEL += $(AGENT_TEST_BINS)
+# The same static binaries run inside the Debian 6.1 guest (tests/agent/guest-*).
+GUEST_EXTRA_FILES += $(AGENT_TEST_BINS)
+TESTS_MIGRATE += $(sort $(wildcard $(TOP)/tests/agent/guest-test-*))
