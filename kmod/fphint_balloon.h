@@ -28,6 +28,8 @@ struct fphint_balloon {
 	struct work_struct size_work;
 	struct work_struct stats_work;
 	struct work_struct hint_work;
+	/* Looks for DONE after a round: see fphint_done_poll(). */
+	struct delayed_work done_work;
 	struct workqueue_struct *hint_wq;
 
 	/* Set at removal: no new work is queued, running rounds end. */
@@ -71,6 +73,9 @@ extern struct fphint_ctl_stats fphint_stats;
 
 /* Hinting (fphint_balloon_hint.c). */
 void fphint_hint_work(struct work_struct *work);
+void fphint_done_poll(struct work_struct *work);
+void fphint_queue_delayed(struct fphint_balloon *fb, struct delayed_work *w,
+			  unsigned long delay);
 bool fphint_hint_refused(void);
 
 #endif /* FPHINT_BALLOON_H */

@@ -514,6 +514,28 @@ static enum fphint_round_end fphint_round(struct fphint_balloon *fb)
 	return end;
 }
 
+/*
+ * QEMU says DONE while the VM is stopped for the last time; the config
+ * interrupt can be lost across the move to the destination, where the
+ * config still reads DONE (the status is migrated).  Without DONE the next
+ * migration's first round would be taken for a later round and offer only
+ * the delta.  So while a migration is on, look at the config once a second.
+ */
+void fphint_done_poll(struct work_struct *work)
+{
+	struct fphint_balloon *fb =
+		container_of(to_delayed_work(work), struct fphint_balloon,
+			     done_work);
+
+	if (fphint_read_id(fb) == VIRTIO_BALLOON_CMD_ID_DONE) {
+		fb->in_migration = false;
+		fb->active_id = VIRTIO_BALLOON_CMD_ID_DONE;
+		return;
+	}
+	if (fb->in_migration)
+		fphint_queue_delayed(fb, &fb->done_work, HZ);
+}
+
 void fphint_hint_work(struct work_struct *work)
 {
 	struct fphint_balloon *fb =
@@ -538,7 +560,7 @@ void fphint_hint_work(struct work_struct *work)
 		 * 0x80000000 again), so it is served, as a new migration.
 		 */
 		if (id == VIRTIO_BALLOON_CMD_ID_STOP)
-			return;
+			break;
 		if (id <= fb->active_id)
 			fb->in_migration = false;
 		fb->active_id = id;
@@ -551,6 +573,8 @@ void fphint_hint_work(struct work_struct *work)
 		}
 		/* A new id mid-round: serve it at once. */
 		if (fphint_round(fb) != FPHINT_END_NEW_ID)
-			return;
+			break;
 	}
+	if (fb->in_migration)
+		fphint_queue_delayed(fb, &fb->done_work, HZ);
 }

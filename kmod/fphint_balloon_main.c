@@ -153,6 +153,17 @@ static void fphint_queue(struct fphint_balloon *fb,
 	spin_unlock_irqrestore(&fb->stop_lock, flags);
 }
 
+void fphint_queue_delayed(struct fphint_balloon *fb, struct delayed_work *w,
+			  unsigned long delay)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&fb->stop_lock, flags);
+	if (!fb->stopping)
+		queue_delayed_work(fb->hint_wq, w, delay);
+	spin_unlock_irqrestore(&fb->stop_lock, flags);
+}
+
 static void fphint_size_work(struct work_struct *work)
 {
 	struct fphint_balloon *fb =
@@ -329,14 +340,15 @@ static int fphint_probe(struct virtio_device *vdev)
 	INIT_WORK(&fb->size_work, fphint_size_work);
 	INIT_WORK(&fb->stats_work, fphint_stats_work);
 	INIT_WORK(&fb->hint_work, fphint_hint_work);
+	INIT_DELAYED_WORK(&fb->done_work, fphint_done_poll);
 	spin_lock_init(&fb->stop_lock);
 	mutex_init(&fb->balloon_lock);
 	init_waitqueue_head(&fb->acked);
 	balloon_devinfo_init(&fb->bdev_info);
 	fb->bdev_info.migratepage = fphint_migratepage;
 
-	fb->hint_wq = alloc_workqueue("fphint_hint",
-				      WQ_FREEZABLE | WQ_CPU_INTENSIVE, 0);
+	/* Ordered: a round and the DONE poll never run at once. */
+	fb->hint_wq = alloc_ordered_workqueue("fphint_hint", WQ_FREEZABLE);
 	if (!fb->hint_wq) {
 		err = -ENOMEM;
 		goto out_free;
@@ -385,6 +397,7 @@ static void fphint_remove(struct virtio_device *vdev)
 	cancel_work_sync(&fb->size_work);
 	cancel_work_sync(&fb->stats_work);
 	/* A running round sees stopping after its current batch. */
+	cancel_delayed_work_sync(&fb->done_work);
 	cancel_work_sync(&fb->hint_work);
 	if (fphint_oom_deflate(fb))
 		unregister_oom_notifier(&fb->oom_nb);
