@@ -44,6 +44,8 @@ char LICENSE[] SEC("license") = "GPL";
 /* NR_PCP_LISTS is 13 on 6.1 and 14 on 6.18. */
 #define FPHINT_TRUTH_MAX_LISTS 32
 #define FPHINT_TRUTH_RETRIES   3
+/* Lists are drained from the tail while we walk them: more tries there. */
+#define FPHINT_TRUTH_WALK_RETRIES 8
 /* struct per_cpu_pages is ____cacheline_aligned_in_smp (x86: 64 bytes). */
 #define FPHINT_TRUTH_PCP_ALIGN 64
 /* Orders above PAGE_ALLOC_COSTLY_ORDER go to the THP lists, at HPAGE_PMD_ORDER. */
@@ -193,7 +195,7 @@ static __always_inline long walk_list(__u64 head, __u32 order)
 	struct list_walk w;
 	int attempt;
 
-	for (attempt = 0; attempt < FPHINT_TRUTH_RETRIES; attempt++) {
+	for (attempt = 0; attempt < FPHINT_TRUTH_WALK_RETRIES; attempt++) {
 		w = (struct list_walk){.head = head, .order = order};
 		if (bpf_probe_read_kernel(&w.cur, sizeof(w.cur), (void *)head)) {
 			args.errors++;
