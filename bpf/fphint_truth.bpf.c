@@ -14,7 +14,8 @@
  * inside a struct per_cpu_pages.  We follow the ring to that node, locate
  * the enclosing per_cpu_pages (it is cacheline aligned and every one of
  * its lists must look like a list of struct pages), remember it, and walk
- * all of its lists, marking every page on them in pcp_marks.  The index
+ * all of its lists, marking every page on them that falls in the caller's
+ * chunk of pfns in pcp_marks.  The index
  * of the list gives the order of its pages (like order_to_pindex() in
  * mm/page_alloc.c).
  *
@@ -57,7 +58,7 @@ struct {
 	__uint(map_flags, BPF_F_MMAPABLE);
 	__type(key, __u32);
 	__type(value, __u64);
-	__uint(max_entries, 1); /* set before load: pfns per verify chunk */
+	__uint(max_entries, 1); /* set before load: candidates per run */
 } candidates SEC(".maps");
 
 struct {
@@ -65,7 +66,7 @@ struct {
 	__uint(map_flags, BPF_F_MMAPABLE);
 	__type(key, __u32);
 	__type(value, __u64);
-	__uint(max_entries, 1); /* set before load: ceil(nr_pfns / 64) */
+	__uint(max_entries, 1); /* set before load: words per verify chunk */
 } pcp_marks SEC(".maps");
 
 struct fphint_truth_args args;
@@ -129,10 +130,25 @@ static __always_inline __u32 pindex_order(__u32 pindex)
 	return pindex / pcptypes;
 }
 
+/*
+ * The marks word of pfn, or NULL outside the caller's chunk: only the
+ * chunk is marked, which keeps pcp_marks (vmalloc'd, so taken silently
+ * from the free lists, and then miscounted as false_free) small.
+ */
+static __always_inline __u64 *mark_word(__u64 pfn)
+{
+	__u64 rel = pfn - args.chunk_start;
+	__u32 idx;
+
+	if (pfn < args.chunk_start || rel / 64 >= args.chunk_words)
+		return NULL;
+	idx = (__u32)(rel / 64);
+	return bpf_map_lookup_elem(&pcp_marks, &idx);
+}
+
 static __always_inline bool is_marked(__u64 pfn)
 {
-	__u32 idx = pfn / 64;
-	__u64 *w = bpf_map_lookup_elem(&pcp_marks, &idx);
+	__u64 *w = mark_word(pfn);
 
 	return w && (*w >> (pfn % 64)) & 1;
 }
@@ -140,24 +156,22 @@ static __always_inline bool is_marked(__u64 pfn)
 /* Mark the aligned block [pfn, pfn + 2^order). */
 static __always_inline void mark_block(__u64 pfn, __u32 order)
 {
-	__u32 idx = pfn / 64, nwords, i;
+	__u32 nwords, i;
 	__u64 *w;
 
 	if (order > FPHINT_MAX_ORDER || pfn >= args.nr_pfns)
 		return;
 	if (order < 6) {
-		w = bpf_map_lookup_elem(&pcp_marks, &idx);
+		w = mark_word(pfn);
 		if (w)
 			*w |= ((1ull << (1u << order)) - 1) << (pfn % 64);
 		return;
 	}
 	nwords = 1u << (order - 6);
 	for (i = 0; i < (1u << (FPHINT_MAX_ORDER - 6)); i++) {
-		__u32 k = idx + i;
-
 		if (i >= nwords)
 			break;
-		w = bpf_map_lookup_elem(&pcp_marks, &k);
+		w = mark_word(pfn + 64ull * i);
 		if (w)
 			*w = ~0ull;
 	}

@@ -29,6 +29,12 @@
  */
 #define TRUTH_CHUNK_PFNS  (1u << 17)
 #define TRUTH_CHUNK_WORDS (TRUTH_CHUNK_PFNS / FPHINT_BITS_PER_WORD)
+/*
+ * Candidates per walker run.  The walker's maps are vmalloc'd, i.e. taken
+ * from the free lists without an allocation event: they show up as
+ * false_free themselves, so they are kept small (64 KiB + 16 KiB).
+ */
+#define TRUTH_BATCH (1u << 13)
 
 static uint64_t now_ns(void)
 {
@@ -90,7 +96,7 @@ struct pcp_walker {
 static void walker_close(struct pcp_walker *w)
 {
 	if (w->cands)
-		munmap(w->cands, (size_t)TRUTH_CHUNK_PFNS * sizeof(uint64_t));
+		munmap(w->cands, (size_t)TRUTH_BATCH * sizeof(uint64_t));
 	if (w->marks)
 		munmap(w->marks, w->marks_bytes);
 	fphint_truth__destroy(w->skel);
@@ -139,7 +145,6 @@ static int libbpf_debug(enum libbpf_print_level level, const char *fmt, va_list 
 
 static int walker_open(struct pcp_walker *w, const struct fphint_meta *m, char *err, size_t errlen)
 {
-	uint64_t nr_words = fphint_bits_words(m->nr_pfns);
 	unsigned shift = (unsigned)__builtin_ctz(m->struct_page_size);
 	libbpf_print_fn_t old;
 	int rc;
@@ -155,9 +160,9 @@ static int walker_open(struct pcp_walker *w, const struct fphint_meta *m, char *
 	w->skel = fphint_truth__open();
 	rc = w->skel ? 0 : -errno;
 	if (!rc)
-		rc = bpf_map__set_max_entries(w->skel->maps.candidates, TRUTH_CHUNK_PFNS);
+		rc = bpf_map__set_max_entries(w->skel->maps.candidates, TRUTH_BATCH);
 	if (!rc)
-		rc = bpf_map__set_max_entries(w->skel->maps.pcp_marks, (uint32_t)nr_words);
+		rc = bpf_map__set_max_entries(w->skel->maps.pcp_marks, TRUTH_CHUNK_WORDS);
 	if (!rc)
 		rc = fphint_truth__load(w->skel);
 	if (!getenv("FPHINT_TRUTH_DEBUG"))
@@ -168,8 +173,8 @@ static int walker_open(struct pcp_walker *w, const struct fphint_meta *m, char *
 		walker_close(w);
 		return rc;
 	}
-	w->marks_bytes = nr_words * sizeof(uint64_t);
-	w->cands = mmap(NULL, (size_t)TRUTH_CHUNK_PFNS * sizeof(uint64_t), PROT_READ | PROT_WRITE,
+	w->marks_bytes = TRUTH_CHUNK_WORDS * sizeof(uint64_t);
+	w->cands = mmap(NULL, (size_t)TRUTH_BATCH * sizeof(uint64_t), PROT_READ | PROT_WRITE,
 			MAP_SHARED, bpf_map__fd(w->skel->maps.candidates), 0);
 	w->marks = mmap(NULL, w->marks_bytes, PROT_READ | PROT_WRITE, MAP_SHARED,
 			bpf_map__fd(w->skel->maps.pcp_marks), 0);
@@ -191,14 +196,19 @@ static int walker_open(struct pcp_walker *w, const struct fphint_meta *m, char *
 	return 0;
 }
 
-/* Marks the pcp pages reachable from the first n candidates (fresh marks). */
-static int walker_run(struct pcp_walker *w, uint32_t n, char *err, size_t errlen)
+/*
+ * Marks the pcp pages of the chunk at start reachable from the first n
+ * candidates (fresh marks).
+ */
+static int walker_run(struct pcp_walker *w, uint32_t n, uint64_t start, char *err, size_t errlen)
 {
 	LIBBPF_OPTS(bpf_test_run_opts, opts);
 	int rc;
 
 	memset(w->marks, 0, w->marks_bytes);
 	w->skel->bss->args.nr_candidates = n;
+	w->skel->bss->args.chunk_start = start;
+	w->skel->bss->args.chunk_words = TRUTH_CHUNK_WORDS;
 	rc = bpf_prog_test_run_opts(w->prog_fd, &opts);
 	if (rc) {
 		snprintf(err, errlen, "pcp walker run failed: %s", strerror(errno));
@@ -213,10 +223,43 @@ struct chunk_bits {
 	uint64_t buddy[TRUTH_CHUNK_WORDS];
 };
 
+static void count_candidate(struct fphint_truth_result *r, uint64_t pfn, bool on_pcp)
+{
+	if (on_pcp) {
+		r->map_pcp++;
+		return;
+	}
+	sample(r->false_free_sample, r->false_free, pfn);
+	r->false_free++;
+}
+
+/* Walks for the n candidates in w->cands (all in the chunk at start); counts. */
+static int classify_batch(struct pcp_walker *w, uint32_t n, uint64_t start,
+			  struct fphint_truth_result *r, char *err, size_t errlen)
+{
+	const struct fphint_truth_args *a = &w->skel->bss->args;
+	int rc = walker_run(w, n, start, err, errlen);
+
+	if (rc)
+		return rc;
+	r->walk_aborts += a->walk_aborts;
+	r->ff_refcounted += a->cand_refcounted;
+	r->ff_unlinked += a->cand_no_head;
+	r->ff_other_list += a->cand_not_pcp;
+	if (getenv("FPHINT_TRUTH_DEBUG"))
+		for (uint32_t k = 0; k < 8 && k < a->cand_not_pcp; k++)
+			fprintf(stderr, "truth: pfn %llu reached non-pcp list head 0x%llx\n",
+				(unsigned long long)w->skel->bss->other_pfns[k],
+				(unsigned long long)w->skel->bss->other_heads[k]);
+	for (uint32_t k = 0; k < n; k++)
+		count_candidate(r, w->cands[k], fphint_bit_test(w->marks, w->cands[k] - start));
+	return 0;
+}
+
 /*
  * Classify one chunk [start, start + nr): counts into r; candidate pfns
- * (map free, not buddy) go to the walker, then are checked against its
- * marks.
+ * (map free, not buddy) go to the walker in batches and are checked
+ * against its marks.
  */
 static int verify_chunk(const struct fphint_pins *p, int kfd, struct pcp_walker *w,
 			struct chunk_bits *b, uint64_t start, uint64_t nr,
@@ -248,42 +291,26 @@ static int verify_chunk(const struct fphint_pins *p, int kfd, struct pcp_walker 
 			r->missed++;
 			miss &= miss - 1;
 		}
-		/* Candidates replace the map word: b->map now holds them. */
-		b->map[i] = cand;
-		while (w && cand) {
-			w->cands[ncand++] = start + i * 64 + (uint64_t)__builtin_ctzll(cand);
-			cand &= cand - 1;
-		}
-	}
-	if (w && ncand) {
-		rc = walker_run(w, ncand, err, errlen);
-		if (rc)
-			return rc;
-		r->walk_aborts += w->skel->bss->args.walk_aborts;
-		r->ff_refcounted += w->skel->bss->args.cand_refcounted;
-		r->ff_unlinked += w->skel->bss->args.cand_no_head;
-		r->ff_other_list += w->skel->bss->args.cand_not_pcp;
-		if (getenv("FPHINT_TRUTH_DEBUG"))
-			for (uint32_t k = 0; k < 8 && k < w->skel->bss->args.cand_not_pcp; k++)
-				fprintf(stderr,
-					"truth: pfn %llu reached non-pcp list head 0x%llx\n",
-					(unsigned long long)w->skel->bss->other_pfns[k],
-					(unsigned long long)w->skel->bss->other_heads[k]);
-	}
-	for (uint64_t i = 0; i < nw; i++) {
-		uint64_t cand = b->map[i];
-
-		while (cand) {
+		for (; cand; cand &= cand - 1) {
 			uint64_t pfn = start + i * 64 + (uint64_t)__builtin_ctzll(cand);
 
-			if (w && fphint_bit_test(w->marks, pfn)) {
-				r->map_pcp++;
-			} else {
-				sample(r->false_free_sample, r->false_free, pfn);
-				r->false_free++;
+			if (!w) {
+				count_candidate(r, pfn, false);
+				continue;
 			}
-			cand &= cand - 1;
+			w->cands[ncand++] = pfn;
+			if (ncand == TRUTH_BATCH) {
+				rc = classify_batch(w, ncand, start, r, err, errlen);
+				if (rc)
+					return rc;
+				ncand = 0;
+			}
 		}
+	}
+	if (ncand) {
+		rc = classify_batch(w, ncand, start, r, err, errlen);
+		if (rc)
+			return rc;
 	}
 	r->pfns_checked += nr;
 	return 0;
@@ -328,7 +355,7 @@ int fphint_truth_verify(const struct fphint_pins *p, struct fphint_truth_result 
 	}
 	/* A last run without candidates: every known list, walked once, for pcp_free. */
 	if (!rc && r->pcp_walked) {
-		rc = walker_run(&walker, 0, err, errlen);
+		rc = walker_run(&walker, 0, 0, err, errlen);
 		r->pcp_free = walker.skel->bss->args.pcp_pages;
 		r->pcp_structs = walker.skel->bss->args.pcp_structs;
 		r->walk_aborts += walker.skel->bss->args.walk_aborts;

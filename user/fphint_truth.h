@@ -35,6 +35,8 @@ struct fphint_truth_args {
 	__u64 nr_pfns;
 	__u32 struct_page_shift; /* log2(sizeof(struct page)) */
 	__u32 nr_candidates;	 /* pfns in the candidates map to classify */
+	__u64 chunk_start;	 /* pcp_marks word 0 = pfns [chunk_start, +64) */
+	__u64 chunk_words;	 /* words of pcp_marks in use */
 	/* out */
 	__u64 pcp_pages;   /* pages on the lists of every known pcp struct */
 	__u32 pcp_structs; /* known struct per_cpu_pages (cpu x zone) */
