@@ -278,6 +278,12 @@ static void *fphint_wl_churn(void *unused)
 			fphint_wl_sleep_ns(10000000l);
 			continue;
 		}
+		/*
+		 * Every other buffer in 4 KiB pages: order-0 allocations and
+		 * frees, the per-cpu list traffic, not only 2 MiB THP blocks.
+		 */
+		if (iter & 1)
+			madvise(p, bytes, MADV_NOHUGEPAGE);
 		fphint_wl_fill(p, bytes / 8, seed);
 		/* Let time pass between the write and the check. */
 		fphint_wl_sleep_ns(2000000l);

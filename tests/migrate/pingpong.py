@@ -1,6 +1,6 @@
 """Ping-pong migration test shared by the per-mode tests.
 
-run(mode, migrations=3, cmdline="", cancel_first=False) boots one guest in
+run(mode, migrations=4, cmdline="", cancel_first=False) boots one guest in
 `mode`, starts the workload with churn on, migrates it `migrations` times
 (each destination becomes the next source), and after each one asserts
 integrity (kept region and churn buffers verified), a clean destination
@@ -14,7 +14,7 @@ import time
 import fphint_bench as fb
 
 
-def run(mode, migrations=3, cmdline="", cancel_first=False, timeout=900):
+def run(mode, migrations=4, cmdline="", cancel_first=False, timeout=900):
     t0 = time.monotonic()
     with fb.Bench("test-%s" % mode, timeout=timeout) as bench:
         try:
@@ -36,7 +36,8 @@ def _pingpong(bench, mode, migrations, cmdline, cancel_first, t0):
             failures.append("after cancel: integrity %s, kernel problems %s"
                             % (res["integrity"], res["kernel_problems"][:5]))
     for i in range(migrations):
-        vm, rec = fb.measured_migration(bench, vm, scribble_mib=256 if i else 0,
+        # Stale free pages again before each later migration: hints matter.
+        vm, rec = fb.measured_migration(bench, vm, scribble_mib=1024 if i else 0,
                                         label="churn #%d" % (i + 1))
         fb.log(fb.describe(rec))
         if not fb.record_ok(rec):

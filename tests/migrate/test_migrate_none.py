@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""3 ping-pong migrations, no balloon driver, churn on: integrity + clean kernel."""
+"""4 ping-pong migrations, no balloon driver, churn on: integrity + clean kernel."""
 import os
 import sys
 
