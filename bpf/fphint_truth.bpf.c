@@ -223,6 +223,13 @@ static __always_inline long walk_list(__u64 head, __u32 order)
 	return -1;
 }
 
+/* &((struct per_cpu_pages *)pcp)->lists[i] */
+static __always_inline __u64 pcp_list_head(__u64 pcp, __u64 i)
+{
+	return pcp + bpf_core_field_offset(struct per_cpu_pages, lists) +
+	       i * sizeof(struct list_head_raw);
+}
+
 struct struct_walk {
 	__u64 pcp;
 	__u64 pages;
@@ -231,8 +238,7 @@ struct struct_walk {
 static long struct_step(__u64 i, void *data)
 {
 	struct struct_walk *s = data;
-	__u64 head = s->pcp + bpf_core_field_offset(struct per_cpu_pages, lists) +
-		     i * sizeof(struct list_head_raw);
+	__u64 head = pcp_list_head(s->pcp, i);
 	long n;
 
 	if (i >= nr_pcp_lists())
@@ -261,8 +267,7 @@ struct validate {
 static long validate_step(__u64 i, void *data)
 {
 	struct validate *v = data;
-	__u64 self = v->pcp + bpf_core_field_offset(struct per_cpu_pages, lists) +
-		     i * sizeof(struct list_head_raw);
+	__u64 self = pcp_list_head(v->pcp, i);
 	struct list_head_raw l;
 	bool next_self, prev_self;
 

@@ -280,6 +280,14 @@ static uint64_t count_map(const struct fphint_pins *p, bool delta)
 	return n;
 }
 
+/* Every JSON document is one object that starts with the pin dir. */
+static void json_begin(struct fphint_json *j, const struct cli *c, bool pretty)
+{
+	fphint_json_init(j, stdout, pretty);
+	fphint_json_object_begin(j);
+	fphint_json_kv_string(j, "pin_dir", c->pin_dir);
+}
+
 static void json_finish(struct fphint_json *j)
 {
 	if (fphint_json_finish(j))
@@ -375,9 +383,7 @@ static int cmd_status(struct cli *c)
 	if (c->json) {
 		struct fphint_json j;
 
-		fphint_json_init(&j, stdout, true);
-		fphint_json_object_begin(&j);
-		fphint_json_kv_string(&j, "pin_dir", c->pin_dir);
+		json_begin(&j, c, true);
 		fphint_json_kv_bool(&j, "attached", lc.attached > 0 && lc.attached == lc.pinned);
 		fphint_json_kv_u64(&j, "links_pinned", lc.pinned);
 		fphint_json_kv_u64(&j, "links_attached", lc.attached);
@@ -460,9 +466,7 @@ static int cmd_dump(struct cli *c)
 	fphint_run_iter_init_words(&it, p.words, p.meta.nr_pfns, c->delta);
 	fphint_run_iter_set_limit(&it, c->max_pages);
 	if (c->json) {
-		fphint_json_init(&j, stdout, false);
-		fphint_json_object_begin(&j);
-		fphint_json_kv_string(&j, "pin_dir", c->pin_dir);
+		json_begin(&j, c, false);
 		fphint_json_kv_bool(&j, "delta", c->delta);
 		fphint_json_key(&j, "ranges");
 		fphint_json_array_begin(&j);
@@ -536,9 +540,7 @@ static int cmd_verify(struct cli *c)
 	if (c->json) {
 		struct fphint_json j;
 
-		fphint_json_init(&j, stdout, true);
-		fphint_json_object_begin(&j);
-		fphint_json_kv_string(&j, "pin_dir", c->pin_dir);
+		json_begin(&j, c, true);
 		fphint_json_kv_u64(&j, "pfns_checked", r.pfns_checked);
 		fphint_json_kv_u64(&j, "map_free", r.map_free);
 		fphint_json_kv_u64(&j, "free_truth", r.free_truth);
@@ -614,9 +616,7 @@ static int cmd_reconcile(struct cli *c)
 	if (c->json) {
 		struct fphint_json j;
 
-		fphint_json_init(&j, stdout, true);
-		fphint_json_object_begin(&j);
-		fphint_json_kv_string(&j, "pin_dir", c->pin_dir);
+		json_begin(&j, c, true);
 		fphint_json_kv_u64(&j, "words_checked", r.words_checked);
 		fphint_json_kv_u64(&j, "bits_set", r.bits_set);
 		fphint_json_kv_u64(&j, "bits_cleared", r.bits_cleared);
@@ -671,9 +671,7 @@ static int cmd_snapshot(struct cli *c)
 	if (c->json) {
 		struct fphint_json j;
 
-		fphint_json_init(&j, stdout, true);
-		fphint_json_object_begin(&j);
-		fphint_json_kv_string(&j, "pin_dir", c->pin_dir);
+		json_begin(&j, c, true);
 		fphint_json_kv_u64(&j, "epoch", m.epoch);
 		fphint_json_kv_u64(&j, "freed_bits_taken", taken);
 		fphint_json_kv_u64(&j, "delta_pages", delta);
