@@ -31,7 +31,7 @@
  * reporting and hwpoison all take it.  Pages on per-cpu lists are free but
  * not buddy: they are rejected (not hinted), never assumed.
  *
- * The hold is bounded by FPHINT_BATCH_RANGES buffers and
+ * The hold is bounded by batch_ranges (module parameter) buffers and
  * FPHINT_BATCH_WORDS bitmap words (FPHINT_BATCH_WORDS * 64 pfns) per
  * batch; the longest hold and each round's time are in debugfs
  * fphint_balloon/stats.
@@ -62,6 +62,7 @@
  * and serves the new one; DONE ends it; device removal ends it after the
  * current batch.
  */
+#include <linux/module.h>
 #include <linux/mm.h>
 #include <linux/mmzone.h>
 #include <linux/page-flags.h>
@@ -74,8 +75,14 @@
 
 #include "fphint_balloon.h"
 
-/* IN buffers per zone->lock hold. */
-#define FPHINT_BATCH_RANGES 16
+/*
+ * IN buffers per zone->lock hold.  Fewer means shorter holds, but QEMU 7.2
+ * then needs more bitmap_mutex windows per round, and measured rounds got
+ * slower (more free pages sent before their hint landed): 16 here.
+ */
+static unsigned int batch_ranges = 16;
+module_param(batch_ranges, uint, 0644);
+MODULE_PARM_DESC(batch_ranges, "hint buffers per zone->lock hold (1..64)");
 /* Bitmap words scanned per zone->lock hold (64 pfns each): 1 GiB. */
 #define FPHINT_BATCH_WORDS 4096
 /* Blocks of this order are hinted first in a migration's first round. */
@@ -350,7 +357,7 @@ static bool fphint_batch(struct fphint_round *r)
 
 	spin_lock_irqsave(&zone->lock, flags);
 	t0 = ktime_get_ns();
-	while (added < FPHINT_BATCH_RANGES &&
+	while (added < clamp(READ_ONCE(batch_ranges), 1U, 64U) &&
 	       r->word - first_word < FPHINT_BATCH_WORDS) {
 		if (!fphint_load_word(r))
 			break;
