@@ -46,9 +46,13 @@ $(GUEST_INITRAMFS): guest/init guest/mkinitramfs.sh $(FPHINT_WORKLOAD) $(GUEST_M
 FORCE:
 
 # The README's main command: every mode, idle figures and churn integrity.
+# If someone's part does not build, the demo still runs the modes that can:
+# the image is packed from what exists and missing modes say "not built yet".
 demo:
 	@$(MAKE) --no-print-directory deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory all || { \
+		echo "demo: 'make all' failed; packing the guest from what was built"; \
+		$(MAKE) --no-print-directory guest GUEST_BUILD_FIRST=; }
 	@python3 $(TOP)/tests/migrate/demo.py --out $(BUILD)/demo/results.json
 
 TESTS_MIGRATE += $(TOP)/tests/migrate/test_migrate_none.py \

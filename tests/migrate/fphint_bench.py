@@ -26,7 +26,8 @@ Bench(name, timeout=None)
 Bench.boot(mode, cmdline="", ram_file=None, timeout=180) -> Vm
     Boots a guest in mode none|stock|fphint ("fphint.mode=" on the kernel
     command line; cmdline is appended) and waits until its command loop
-    answers and /run/fphint-setup says "ok" (else BenchError with the reason).
+    answers, /run/fphint-setup says "ok" (else BenchError with the reason)
+    and the mode's MODE_READY_CMD (if any) succeeds.
     ram_file: back guest RAM with this file (shared), see Vm.ram_file.
 Bench.migrate(src, ram_file=None, max_bandwidth=..., timeout=300) -> (Vm, dict)
     Starts a destination QEMU with the source's configuration and
@@ -113,6 +114,12 @@ KERNEL_PROBLEM_RE = re.compile(
 EXTRA_STATS_CMD = {
     "fphint": "cat /sys/kernel/debug/fphint_balloon/stats",
 }
+# A mode is ready once this succeeds in the guest (polled after boot): the
+# fphint agent seeds the map and hands it to the module in the background.
+MODE_READY_CMD = {
+    "fphint": "grep -qx 'map_attached: 1' /sys/kernel/debug/fphint_balloon/stats",
+}
+MODE_READY_TIMEOUT = 90
 MEMFREE_SLACK_KB = 64 * 1024
 DEFAULT_MAX_BANDWIDTH = 10 * 1024 ** 3
 
@@ -544,12 +551,25 @@ class Bench:
             setup = vm.check("cat /run/fphint-setup").strip()
             if setup != "ok":
                 raise BenchError("guest %s setup: %s" % (mode, setup))
+            self._wait_mode_ready(vm)
         except BaseException:
             log("boot of %s failed; console tail:\n%s" % (vm.name, vm.console_tail()))
             self.kill(vm)
             raise
         log("%s booted in %.1fs (pid %d)" % (vm.name, time.monotonic() - t0, vm.pid))
         return vm
+
+    def _wait_mode_ready(self, vm):
+        cmd = MODE_READY_CMD.get(vm.mode)
+        if not cmd:
+            return
+        dl = _Deadline(MODE_READY_TIMEOUT, "mode %s to be ready (%s)" % (vm.mode, cmd))
+        while vm.run(cmd)[0] != 0:
+            if dl.end - time.monotonic() < 1:
+                agent = vm.run("tail -n 5 /run/fphintd.log")[1]
+                raise BenchError("mode %s not ready after %ss (%s); fphintd log: %s" % (
+                    vm.mode, MODE_READY_TIMEOUT, cmd, agent.replace("\n", " | ")))
+            time.sleep(0.5)
 
     def _start_destination(self, src, ram_file):
         port = free_port()
