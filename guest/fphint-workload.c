@@ -667,7 +667,7 @@ int main(int argc, char **argv)
 				cfg.churn_mib = v;
 		} else {
 			fprintf(stderr, "fphint-workload: unknown option '%s'\n", o);
-			return fphint_wl_usage();
+			return 2;
 		}
 	}
 	signal(SIGPIPE, SIG_IGN);

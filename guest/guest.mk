@@ -58,3 +58,4 @@ demo:
 TESTS_MIGRATE += $(TOP)/tests/migrate/test_migrate_none.py \
 	$(TOP)/tests/migrate/test_migrate_stock.py \
 	$(TOP)/tests/migrate/test_migrate_broken.py
+TESTS_UNIT += $(TOP)/tests/migrate/test_workload_host.py
