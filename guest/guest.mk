@@ -58,4 +58,5 @@ demo:
 TESTS_MIGRATE += $(TOP)/tests/migrate/test_migrate_none.py \
 	$(TOP)/tests/migrate/test_migrate_stock.py \
 	$(TOP)/tests/migrate/test_migrate_broken.py
-TESTS_UNIT += $(TOP)/tests/migrate/test_workload_host.py
+# Needs root (pagemap pfns, /proc/PID/mem): a kernel-suite test, seconds.
+TESTS_KERNEL += $(TOP)/tests/migrate/test_workload_host.py
