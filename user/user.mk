@@ -51,3 +51,5 @@ ALL_TARGETS += $(UNIT_BINS)
 TESTS_UNIT += $(UNIT_BINS)
 # CLI bad-input tests and churn scenarios: scripts, real kernel, root.
 TESTS_KERNEL += $(sort $(wildcard $(TOP)/tests/kernel/test-*))
+# The oracle inside the Debian 6.1 guest (one QEMU boot, seconds).
+TESTS_MIGRATE += $(TOP)/tests/kernel/guest-test-verify
