@@ -571,21 +571,25 @@ class Bench:
                     vm.mode, MODE_READY_TIMEOUT, cmd, agent.replace("\n", " | ")))
             time.sleep(0.5)
 
-    def _start_destination(self, src, ram_file):
-        port = free_port()
-        dst = Vm(self, src.mode, src.cmdline, ram_file, incoming_port=port)
-        # The destination is ready when QMP answers and it is in "inmigrate".
-        dl = _Deadline(60, "destination %s to listen" % dst.name)
-        while True:
-            if not dst.alive():
-                raise dst._dead_error("incoming")
-            try:
-                if dst.qmp("query-status")["status"] == "inmigrate":
-                    return dst, port
-            except QmpError:
-                pass
-            time.sleep(0.1)
-            dl.left()
+    def _start_destination(self, src, ram_file, attempts=3):
+        for attempt in range(attempts):
+            # The port can be taken between free_port() and QEMU's bind.
+            port = free_port()
+            dst = Vm(self, src.mode, src.cmdline, ram_file, incoming_port=port)
+            # Ready when QMP answers and the status is "inmigrate".
+            dl = _Deadline(60, "destination %s to listen" % dst.name)
+            while dst.alive():
+                try:
+                    if dst.qmp("query-status")["status"] == "inmigrate":
+                        return dst, port
+                except BenchError:
+                    dst.close_connections()
+                time.sleep(0.1)
+                dl.left()
+            err = dst._dead_error("incoming")
+            self.kill(dst)
+            log("%s (attempt %d/%d)" % (err, attempt + 1, attempts))
+        raise err
 
     def migrate(self, src, ram_file=None, max_bandwidth=DEFAULT_MAX_BANDWIDTH, timeout=300):
         dst, port = self._start_destination(src, ram_file)
