@@ -204,7 +204,7 @@ int main(int argc, char **argv)
 	       pairs, iters, BENCH_MAP_BYTES >> 20, pages);
 	bench_run(1); /* warm up page tables, pcp lists, caches */
 	for (p = 0; p < pairs; p++) {
-		double t[3];
+		double t[3] = {0, 0, 0};
 
 		/* Rotate which configuration runs first so drift cancels out. */
 		for (k = 0; k < 3; k++) {
