@@ -87,6 +87,8 @@ MODULE_PARM_DESC(batch_ranges, "hint buffers per zone->lock hold (1..64)");
 #define FPHINT_BATCH_WORDS 4096
 /* Blocks of this order are hinted first in a migration's first round. */
 #define FPHINT_BIG_ORDER (MAX_ORDER - 1)
+/* Ranges of big blocks this long (128 MiB) go before the other ones. */
+#define FPHINT_HUGE_PAGES BIT(15)
 /* Longest range in one buffer (sg lengths are 32-bit). */
 #define FPHINT_RANGE_MAX_PAGES BIT(18)
 #define FPHINT_SLOW_WAIT_NS (1000ULL * NSEC_PER_MSEC)
@@ -103,13 +105,14 @@ enum fphint_round_end {
  * QEMU 7.2 applies each hint under its migration bitmap_mutex, which the
  * migration thread holds for up to 50 ms at a time while it sends pages:
  * every buffer can cost that long, and the migration thread sends free
- * pages that are not hinted yet.  So a first round hints the big blocks
- * first (few buffers, most pages), then the rest.
+ * pages that are not hinted yet.  So a first round hints the long runs of
+ * big blocks first (few buffers, most pages), then the rest.
  */
 enum fphint_pass {
 	FPHINT_PASS_ALL, /* later rounds: every candidate */
-	FPHINT_PASS_BIG, /* first round, 1st pass: FPHINT_BIG_ORDER blocks */
-	FPHINT_PASS_SMALL, /* first round, 2nd pass: the smaller blocks */
+	FPHINT_PASS_HUGE, /* first round: big-block ranges >= HUGE_PAGES */
+	FPHINT_PASS_BIG, /* then the shorter big-block ranges */
+	FPHINT_PASS_SMALL, /* then the smaller blocks */
 };
 
 struct fphint_round {
@@ -263,8 +266,8 @@ static bool fphint_load_word(struct fphint_round *r)
 		w = &r->map.words[r->word];
 		r->mask = READ_ONCE(w->free);
 		r->loaded = true;
-		/* The second pass of a first round looks at the same bits. */
-		if (r->pass == FPHINT_PASS_SMALL)
+		/* Later passes of a first round look at the same bits. */
+		if (r->pass > FPHINT_PASS_HUGE)
 			continue;
 		/* Every round takes the delta set: the next round's base. */
 		freed = xchg(&w->freed_since_epoch, 0);
@@ -321,6 +324,11 @@ static bool fphint_add_range(struct fphint_round *r, unsigned long start,
 {
 	struct scatterlist sg;
 
+	/* The huge pass took the long ranges, the big pass the rest. */
+	if ((r->pass == FPHINT_PASS_HUGE && nr < FPHINT_HUGE_PAGES) ||
+	    (r->pass == FPHINT_PASS_BIG && nr >= FPHINT_HUGE_PAGES))
+		return true;
+
 	sg_init_table(&sg, 1);
 	sg_set_page(&sg, pfn_to_page(start), nr << PAGE_SHIFT, 0);
 	/* One sg, no indirect table: GFP_ATOMIC is never used. */
@@ -338,8 +346,9 @@ static bool fphint_batch(struct fphint_round *r)
 	unsigned long flags, pfn, start, nr;
 	unsigned long range_start = 0, range_nr = 0;
 	unsigned int added = 0, looked = 0;
-	bool big, want_big = r->pass == FPHINT_PASS_BIG;
-	u64 first_word, t0, hold;
+	bool big, want_big = r->pass == FPHINT_PASS_HUGE ||
+			     r->pass == FPHINT_PASS_BIG;
+	u64 first_word, t0, hold, ranges_before = r->ranges;
 
 	/* Find the first candidate's zone without the lock. */
 	for (;;) {
@@ -349,7 +358,7 @@ static bool fphint_batch(struct fphint_round *r)
 		if (pfn >= r->covered_to && pfn_valid(pfn))
 			break;
 		if (pfn >= r->covered_to)
-			r->rejected += r->pass != FPHINT_PASS_SMALL;
+			r->rejected += r->pass <= FPHINT_PASS_HUGE;
 		fphint_consume(r);
 	}
 	zone = page_zone(pfn_to_page(pfn));
@@ -371,14 +380,14 @@ static bool fphint_batch(struct fphint_round *r)
 			/* Unless it is this batch's first: a hole's page. */
 			if (!looked) {
 				fphint_consume(r);
-				r->rejected += r->pass != FPHINT_PASS_SMALL;
+				r->rejected += r->pass <= FPHINT_PASS_HUGE;
 			}
 			break;
 		}
 		fphint_consume(r);
 		looked++;
 		if (!fphint_free_block(zone, pfn, &start, &nr)) {
-			r->rejected += r->pass != FPHINT_PASS_SMALL;
+			r->rejected += r->pass <= FPHINT_PASS_HUGE;
 			continue;
 		}
 		r->covered_to = start + nr;
@@ -401,6 +410,7 @@ static bool fphint_batch(struct fphint_round *r)
 	}
 	if (range_nr && fphint_add_range(r, range_start, range_nr))
 		added++;
+	added = r->ranges - ranges_before;
 	if (added) {
 		virtqueue_kick(r->fb->hint_vq);
 		if (!fphint_wait_used(r->fb, added))
@@ -473,7 +483,7 @@ static enum fphint_round_end fphint_round(struct fphint_balloon *fb)
 		fphint_map_put();
 		return FPHINT_END_DEVICE_DEAD;
 	}
-	r.pass = r.delta ? FPHINT_PASS_ALL : FPHINT_PASS_BIG;
+	r.pass = r.delta ? FPHINT_PASS_ALL : FPHINT_PASS_HUGE;
 	for (;;) {
 		bool more = fphint_batch(&r);
 
@@ -481,9 +491,10 @@ static enum fphint_round_end fphint_round(struct fphint_balloon *fb)
 		if (end != FPHINT_END_COMPLETE || r.dead)
 			break;
 		if (!more) {
-			if (r.pass != FPHINT_PASS_BIG)
+			if (r.pass == FPHINT_PASS_ALL ||
+			    r.pass == FPHINT_PASS_SMALL)
 				break;
-			r.pass = FPHINT_PASS_SMALL;
+			r.pass++;
 			r.word = 0;
 			r.loaded = false;
 			r.covered_to = 0;
