@@ -6,10 +6,13 @@ pages; between them:
   m1, m2        plain migrations
   cancel        a migration cancelled mid-way (the host says DONE)
   m3            the migration repeated after the cancel
-  reload        rmmod/insmod fphint_balloon, fphintd --once hands over again
-  m4            after the reload
-  m5            fphintd killed (SIGKILL) while the migration runs
-  m6            the agent dead: the map still serves, hints stay confirmed
+  m4            fphint_balloon removed (rmmod) while the migration runs
+  reload        insmod fphint_balloon, fphintd --once hands over again
+  m5            after the reload
+  m6            fphintd killed (SIGKILL) while the migration runs
+  m7            the agent dead: the map still serves, hints stay confirmed
+Then a second boot with init_on_free=1: the module refuses to hint (free
+pages hold zeros a hint would lose) and the migration is still intact.
 Exit 0 pass, 1 fail."""
 import os
 import sys
@@ -69,20 +72,42 @@ def main():
         check(vm.alive() and vm.run("echo alive")[0] == 0, "cancel: source keeps running")
         hinted = migrate("m3 after cancel", hinted)
 
-        rc, out = vm.run("rmmod fphint_balloon && insmod %s && fphintd --once; "
+        # Removal while a round may run: the device is reset mid-migration.
+        vm.check("(sleep 1.8; rmmod fphint_balloon) >/tmp/rmmod.log 2>&1 &")
+        vm, rec = fb.measured_migration(bench, vm, label="m4 module removed mid-migration")
+        print(fb.describe(rec))
+        check(fb.record_ok(rec), "m4 module removed mid-migration: integrity %s, kernel %s" % (
+            rec["integrity"], "clean" if rec["dst_kernel_clean"] else rec["kernel_problems"][:3]))
+        check(vm.run("test -e /dev/fphint")[0] != 0, "m4: module gone (%s)"
+              % vm.run("cat /tmp/rmmod.log")[1].strip())
+
+        rc, out = vm.run("insmod %s && fphintd --once; "
                          "cat /sys/kernel/debug/fphint_balloon/stats | head -1" % KO, 120)
         print(out)
         check(rc == 0 and module_stats(vm)["map_attached"] == 1,
               "reload: module back, fphintd --once handed the map over")
-        hinted = migrate("m4 after reload", 0)
+        hinted = migrate("m5 after reload", 0)
 
         vm.check("(sleep 1.5; kill -9 $(cat /run/fphintd.pid)) >/dev/null 2>&1 &")
-        hinted = migrate("m5 agent killed mid-migration", hinted)
-        check(vm.run("kill -0 $(cat /run/fphintd.pid)")[0] != 0, "m5: fphintd is dead")
-        hinted = migrate("m6 agent dead", hinted)
+        hinted = migrate("m6 agent killed mid-migration", hinted)
+        check(vm.run("kill -0 $(cat /run/fphintd.pid)")[0] != 0, "m6: fphintd is dead")
+        hinted = migrate("m7 agent dead", hinted)
         st = module_stats(vm)
         print("final module stats: %s" % st)
         check(st["slow_device_waits"] == 0, "no device wait over 1 s")
+
+    with fb.Bench("fphint-init-on-free", timeout=600) as bench:
+        vm = bench.boot("fphint", cmdline="init_on_free=1")
+        fb.start_workload(vm, fill_mib=512, free_mib=384)
+        vm, rec = fb.measured_migration(bench, vm, label="init_on_free=1")
+        print(fb.describe(rec))
+        check(fb.record_ok(rec), "init_on_free=1: integrity %s, kernel %s" % (
+            rec["integrity"], "clean" if rec["dst_kernel_clean"] else rec["kernel_problems"][:3]))
+        st = module_stats(vm)
+        refused = vm.run("dmesg | grep -c 'free page hints refused'")[1].strip()
+        check(st["pages_hinted"] == 0 and st["rounds"] == 0 and refused == "1",
+              "init_on_free=1: hints refused (pages %d, log lines %s)"
+              % (st["pages_hinted"], refused))
     print("%d checks failed" % len(failures))
     return 1 if failures else 0
 
