@@ -1,7 +1,7 @@
 # benchmarks: `make bench-overhead` (not a test, not in ALL_TARGETS).
-#   make bench-overhead BENCH_PAIRS=12 BENCH_ITERS=6
+#   make bench-overhead BENCH_PAIRS=12 BENCH_ITERS=8
 BENCH_PAIRS ?= 12
-BENCH_ITERS ?= 6
+BENCH_ITERS ?= 8
 FPHINT_BENCH_OVERHEAD := $(BUILD)/bin/fphint-bench-overhead
 
 $(FPHINT_BENCH_OVERHEAD): bench/fphint_bench_overhead.c $(FPHINT_SKELS) $(AGENT_HDRS) \
