@@ -25,41 +25,41 @@
 #include <linux/types.h>
 
 #define FPHINT_CTL_DEVICE "/dev/fphint"
-#define FPHINT_CTL_NAME "fphint"
+#define FPHINT_CTL_NAME	  "fphint"
 
 struct fphint_handover {
 	__u32 layout_version; /* FPHINT_LAYOUT_VERSION of the caller */
-	__u32 flags; /* must be 0 */
-	__s32 bitmap_fd; /* the "bitmap" array map */
-	__s32 meta_fd; /* the "meta" array map */
-	__u64 reserved[2]; /* must be 0 */
+	__u32 flags;	      /* must be 0 */
+	__s32 bitmap_fd;      /* the "bitmap" array map */
+	__s32 meta_fd;	      /* the "meta" array map */
+	__u64 reserved[2];    /* must be 0 */
 };
 
 /* Counters of the module, the same as debugfs fphint_balloon/stats. */
 struct fphint_ctl_stats {
-	__u64 map_attached; /* 1 while a map is held */
-	__u64 rounds; /* hint rounds served (id sent) */
-	__u64 rounds_first; /* of those, first rounds of a migration */
+	__u64 map_attached;	/* 1 while a map is held */
+	__u64 rounds;		/* hint rounds served (id sent) */
+	__u64 rounds_first;	/* of those, first rounds of a migration */
 	__u64 rounds_abandoned; /* a new id, STOP or DONE came mid-round */
-	__u64 rounds_unmapped; /* ids seen with no map: nothing hinted */
+	__u64 rounds_unmapped;	/* ids seen with no map: nothing hinted */
 	__u64 pages_hinted;
-	__u64 ranges_hinted; /* IN buffers sent */
-	__u64 candidates; /* map bits looked at */
+	__u64 ranges_hinted;	   /* IN buffers sent */
+	__u64 candidates;	   /* map bits looked at */
 	__u64 candidates_rejected; /* not a free buddy page under zone->lock */
 	__u64 batches;
 	__u64 max_lock_hold_ns; /* longest zone->lock hold of one batch */
-	__u64 last_round_ns; /* wall time of the last round */
+	__u64 last_round_ns;	/* wall time of the last round */
 	__u64 last_round_pages; /* pages hinted in the last round */
 	__u64 total_round_ns;
 	__u64 slow_device_waits; /* batches whose buffers took over 1 s */
-	__u64 inflated_pages; /* balloon size now, in 4 KiB pages */
+	__u64 inflated_pages;	 /* balloon size now, in 4 KiB pages */
 	__u64 reserved[8];
 };
 
-#define FPHINT_IOC_MAGIC 0xF7
+#define FPHINT_IOC_MAGIC    0xF7
 #define FPHINT_IOC_HANDOVER _IOW(FPHINT_IOC_MAGIC, 1, struct fphint_handover)
 /* Drop the maps (no argument); ENOENT if none is held. */
 #define FPHINT_IOC_RELEASE _IO(FPHINT_IOC_MAGIC, 2)
-#define FPHINT_IOC_STATS _IOR(FPHINT_IOC_MAGIC, 3, struct fphint_ctl_stats)
+#define FPHINT_IOC_STATS   _IOR(FPHINT_IOC_MAGIC, 3, struct fphint_ctl_stats)
 
 #endif /* FPHINT_IOCTL_H */

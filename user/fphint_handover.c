@@ -48,17 +48,15 @@ int fphint_handover_maybe(int bitmap_fd, int meta_fd, char *err, size_t errlen)
 		e = errno;
 		if (e == ENOENT || e == ENODEV || e == ENXIO)
 			return 0;
-		snprintf(err, errlen, "open %s: %s", FPHINT_CTL_DEVICE,
-			 strerror(e));
+		snprintf(err, errlen, "open %s: %s", FPHINT_CTL_DEVICE, strerror(e));
 		return -e;
 	}
 	rc = ioctl(fd, FPHINT_IOC_HANDOVER, &h);
 	e = errno;
 	close(fd);
 	if (rc < 0) {
-		snprintf(err, errlen, "%s refused the map: %s (%s)",
-			 FPHINT_CTL_DEVICE, fphint_handover_reason(e),
-			 strerror(e));
+		snprintf(err, errlen, "%s refused the map: %s (%s)", FPHINT_CTL_DEVICE,
+			 fphint_handover_reason(e), strerror(e));
 		return -e;
 	}
 	return 1;

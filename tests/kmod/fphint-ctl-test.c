@@ -29,8 +29,7 @@
 #include "fphint_ioctl.h"
 #include "fphint_layout.h"
 
-static int fphint_map_create(uint32_t type, uint32_t value_size,
-			     uint32_t entries, uint32_t flags)
+static int fphint_map_create(uint32_t type, uint32_t value_size, uint32_t entries, uint32_t flags)
 {
 	union bpf_attr a;
 
@@ -68,16 +67,14 @@ static uint64_t fphint_end_pfn(void)
 	while (fgets(line, sizeof(line), f)) {
 		if (sscanf(line, " spanned %" SCNu64, &spanned) == 1)
 			continue;
-		if (sscanf(line, " start_pfn: %" SCNu64, &start) == 1 &&
-		    start + spanned > end)
+		if (sscanf(line, " start_pfn: %" SCNu64, &start) == 1 && start + spanned > end)
 			end = start + spanned;
 	}
 	fclose(f);
 	return end;
 }
 
-static int fphint_meta_make(uint32_t magic, uint32_t version, uint64_t nr_pfns,
-			    uint32_t entries)
+static int fphint_meta_make(uint32_t magic, uint32_t version, uint64_t nr_pfns, uint32_t entries)
 {
 	struct fphint_meta m;
 	int fd;
@@ -103,8 +100,7 @@ static int fphint_bitmap_make(uint64_t nr_pfns, int all_free)
 	struct fphint_word *w;
 	int fd;
 
-	fd = fphint_map_create(BPF_MAP_TYPE_ARRAY, sizeof(*w), (uint32_t)words,
-			       BPF_F_MMAPABLE);
+	fd = fphint_map_create(BPF_MAP_TYPE_ARRAY, sizeof(*w), (uint32_t)words, BPF_F_MMAPABLE);
 	if (fd < 0) {
 		perror("bitmap map");
 		exit(1);
@@ -127,15 +123,13 @@ static int fphint_ctl_open(void)
 	int fd = open(FPHINT_CTL_DEVICE, O_RDWR | O_CLOEXEC);
 
 	if (fd < 0) {
-		fprintf(stderr, "open %s: %s\n", FPHINT_CTL_DEVICE,
-			strerror(errno));
+		fprintf(stderr, "open %s: %s\n", FPHINT_CTL_DEVICE, strerror(errno));
 		exit(1);
 	}
 	return fd;
 }
 
-static int fphint_try(int ctl, uint32_t version, uint32_t flags, int bitmap_fd,
-		      int meta_fd)
+static int fphint_try(int ctl, uint32_t version, uint32_t flags, int bitmap_fd, int meta_fd)
 {
 	struct fphint_handover h = {
 		.layout_version = version,
@@ -170,7 +164,8 @@ static int fphint_bogus(void)
 	int bad_layout = fphint_meta_make(FPHINT_MAGIC, FPHINT_LAYOUT_VERSION + 1, end, 1);
 	int two_meta = fphint_meta_make(FPHINT_MAGIC, FPHINT_LAYOUT_VERSION, end, 2);
 	uint32_t words = (uint32_t)((end + 63) / 64);
-	int not_mmapable = fphint_map_create(BPF_MAP_TYPE_ARRAY, sizeof(struct fphint_word), words, 0);
+	int not_mmapable =
+		fphint_map_create(BPF_MAP_TYPE_ARRAY, sizeof(struct fphint_word), words, 0);
 	int hash = fphint_map_create(BPF_MAP_TYPE_HASH, sizeof(struct fphint_word), words, 0);
 	int wide = fphint_map_create(BPF_MAP_TYPE_ARRAY, 32, words, BPF_F_MMAPABLE);
 	int not_map = open("/dev/null", O_RDONLY);
@@ -183,23 +178,29 @@ static int fphint_bogus(void)
 	ioctl(ctl, FPHINT_IOC_RELEASE);
 	fphint_expect("closed fd", fphint_try(ctl, v, 0, 1000, meta), EBADF);
 	fphint_expect("negative fd", fphint_try(ctl, v, 0, bitmap, -1), EBADF);
-	fphint_expect("fd that is not a map (/dev/null)", fphint_try(ctl, v, 0, not_map, meta), EINVAL);
+	fphint_expect("fd that is not a map (/dev/null)", fphint_try(ctl, v, 0, not_map, meta),
+		      EINVAL);
 	fphint_expect("hash map as bitmap", fphint_try(ctl, v, 0, hash, meta), EINVAL);
-	fphint_expect("bitmap without BPF_F_MMAPABLE", fphint_try(ctl, v, 0, not_mmapable, meta), EINVAL);
+	fphint_expect("bitmap without BPF_F_MMAPABLE", fphint_try(ctl, v, 0, not_mmapable, meta),
+		      EINVAL);
 	fphint_expect("bitmap with 32-byte values", fphint_try(ctl, v, 0, wide, meta), EINVAL);
 	fphint_expect("meta map as bitmap", fphint_try(ctl, v, 0, meta, meta), EINVAL);
 	fphint_expect("bitmap as meta", fphint_try(ctl, v, 0, bitmap, bitmap), EINVAL);
 	fphint_expect("meta with 2 entries", fphint_try(ctl, v, 0, bitmap, two_meta), EINVAL);
 	fphint_expect("non-zero flags", fphint_try(ctl, v, 1, bitmap, meta), EINVAL);
-	fphint_expect("hand-over layout_version + 1", fphint_try(ctl, v + 1, 0, bitmap, meta), EPROTO);
+	fphint_expect("hand-over layout_version + 1", fphint_try(ctl, v + 1, 0, bitmap, meta),
+		      EPROTO);
 	fphint_expect("meta magic wrong", fphint_try(ctl, v, 0, bitmap, bad_magic), EPROTO);
 	fphint_expect("meta layout_version + 1", fphint_try(ctl, v, 0, bitmap, bad_layout), EPROTO);
-	fphint_expect("bitmap covering half the pfns", fphint_try(ctl, v, 0, small, small_meta), ERANGE);
-	fphint_expect("meta.nr_pfns half the pfns", fphint_try(ctl, v, 0, bitmap, small_meta), ERANGE);
+	fphint_expect("bitmap covering half the pfns", fphint_try(ctl, v, 0, small, small_meta),
+		      ERANGE);
+	fphint_expect("meta.nr_pfns half the pfns", fphint_try(ctl, v, 0, bitmap, small_meta),
+		      ERANGE);
 	fphint_expect("valid maps", fphint_try(ctl, v, 0, bitmap, meta), 0);
 	fphint_expect("second hand-over while held", fphint_try(ctl, v, 0, bitmap, meta), EBUSY);
 	fphint_expect("release", ioctl(ctl, FPHINT_IOC_RELEASE) ? errno : 0, 0);
-	fphint_expect("release with nothing held", ioctl(ctl, FPHINT_IOC_RELEASE) ? errno : 0, ENOENT);
+	fphint_expect("release with nothing held", ioctl(ctl, FPHINT_IOC_RELEASE) ? errno : 0,
+		      ENOENT);
 	fphint_expect("unknown ioctl", ioctl(ctl, _IO(FPHINT_IOC_MAGIC, 99)) ? errno : 0, ENOTTY);
 	printf("bogus: %d failed\n", failures);
 	return failures ? 1 : 0;
@@ -235,10 +236,10 @@ static int fphint_stats_print(void)
 	       "candidates_rejected=%llu batches=%llu max_lock_hold_ns=%llu "
 	       "last_round_ns=%llu last_round_pages=%llu total_round_ns=%llu "
 	       "slow_device_waits=%llu inflated_pages=%llu\n",
-	       s.map_attached, s.rounds, s.rounds_first, s.rounds_abandoned,
-	       s.rounds_unmapped, s.pages_hinted, s.ranges_hinted, s.candidates,
-	       s.candidates_rejected, s.batches, s.max_lock_hold_ns, s.last_round_ns,
-	       s.last_round_pages, s.total_round_ns, s.slow_device_waits, s.inflated_pages);
+	       s.map_attached, s.rounds, s.rounds_first, s.rounds_abandoned, s.rounds_unmapped,
+	       s.pages_hinted, s.ranges_hinted, s.candidates, s.candidates_rejected, s.batches,
+	       s.max_lock_hold_ns, s.last_round_ns, s.last_round_pages, s.total_round_ns,
+	       s.slow_device_waits, s.inflated_pages);
 	return 0;
 }
 

@@ -12,10 +12,12 @@ import os
 import sys
 import time
 
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import fphint_bench as fb  # noqa: E402
+import fphint_kmod_checks as kc  # noqa: E402
+from fphint_kmod_checks import KO  # noqa: E402
 
-KO = "/lib/fphint/fphint_balloon.ko"
 GIB = 1024 ** 3
 
 
@@ -36,16 +38,9 @@ def balloon_qom_path(vm):
 
 
 def main():
-    missing = fb.mode_missing("fphint")
-    if missing:
-        print("not built: %s" % missing)
+    if kc.not_built():
         return 1
-    failures = []
-
-    def check(ok, what):
-        print("%-60s %s" % (what, "ok" if ok else "FAILED"))
-        if not ok:
-            failures.append(what)
+    check = kc.Checks()
 
     with fb.Bench("fphint-ctl-balloon", timeout=600) as bench:
         vm = bench.boot("none")
@@ -99,8 +94,7 @@ def main():
         wait_actual(vm, fb.GUEST_RAM_BYTES)
         problems = vm.kernel_problems()
         check(not problems, "kernel log clean %s" % problems[:3])
-    print("%d checks failed" % len(failures))
-    return 1 if failures else 0
+    return check.exit_code()
 
 
 if __name__ == "__main__":

@@ -18,35 +18,26 @@ import os
 import sys
 import time
 
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import fphint_bench as fb  # noqa: E402
+import fphint_kmod_checks as kc  # noqa: E402
+from fphint_kmod_checks import KO  # noqa: E402
 
-KO = "/lib/fphint/fphint_balloon.ko"
-
-
-def module_stats(vm):
-    return fb.parse_stats(vm.check("cat /sys/kernel/debug/fphint_balloon/stats"))
 
 
 def main():
-    missing = fb.mode_missing("fphint")
-    if missing:
-        print("not built: %s" % missing)
+    if kc.not_built():
         return 1
-    failures = []
-
-    def check(ok, what):
-        print("%-70s %s" % (what, "ok" if ok else "FAILED"))
-        if not ok:
-            failures.append(what)
+    check = kc.Checks()
 
     with fb.Bench("fphint-migrate", timeout=900) as bench:
         vm = bench.boot("fphint")
         for _ in range(60):
-            if module_stats(vm)["map_attached"] == 1:
+            if kc.module_stats(vm)["map_attached"] == 1:
                 break
             time.sleep(0.5)
-        check(module_stats(vm)["map_attached"] == 1, "fphintd handed the map over at boot")
+        check(kc.module_stats(vm)["map_attached"] == 1, "fphintd handed the map over at boot")
         fb.start_workload(vm, churn=True)
 
         def migrate(label, hinted_before):
@@ -84,7 +75,7 @@ def main():
         rc, out = vm.run("insmod %s && fphintd --once; "
                          "cat /sys/kernel/debug/fphint_balloon/stats | head -1" % KO, 120)
         print(out)
-        check(rc == 0 and module_stats(vm)["map_attached"] == 1,
+        check(rc == 0 and kc.module_stats(vm)["map_attached"] == 1,
               "reload: module back, fphintd --once handed the map over")
         hinted = migrate("m5 after reload", 0)
 
@@ -92,7 +83,7 @@ def main():
         hinted = migrate("m6 agent killed mid-migration", hinted)
         check(vm.run("kill -0 $(cat /run/fphintd.pid)")[0] != 0, "m6: fphintd is dead")
         hinted = migrate("m7 agent dead", hinted)
-        st = module_stats(vm)
+        st = kc.module_stats(vm)
         print("final module stats: %s" % st)
         check(st["slow_device_waits"] == 0, "no device wait over 1 s")
 
@@ -103,13 +94,12 @@ def main():
         print(fb.describe(rec))
         check(fb.record_ok(rec), "init_on_free=1: integrity %s, kernel %s" % (
             rec["integrity"], "clean" if rec["dst_kernel_clean"] else rec["kernel_problems"][:3]))
-        st = module_stats(vm)
+        st = kc.module_stats(vm)
         refused = vm.run("dmesg | grep -c 'free page hints refused'")[1].strip()
         check(st["pages_hinted"] == 0 and st["rounds"] == 0 and refused == "1",
               "init_on_free=1: hints refused (pages %d, log lines %s)"
               % (st["pages_hinted"], refused))
-    print("%d checks failed" % len(failures))
-    return 1 if failures else 0
+    return check.exit_code()
 
 
 if __name__ == "__main__":
