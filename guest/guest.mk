@@ -46,6 +46,7 @@ $(GUEST_INITRAMFS): guest/init guest/mkinitramfs.sh $(FPHINT_WORKLOAD) $(GUEST_M
 FORCE:
 
 # The README's main command: every mode, idle figures and churn integrity.
+# DEMO_ARGS passes options, e.g. DEMO_ARGS="--modes stock --max-bandwidth-mib 64".
 # If someone's part does not build, the demo still runs the modes that can:
 # the image is packed from what exists and missing modes say "not built yet".
 demo:
@@ -53,7 +54,7 @@ demo:
 	@$(MAKE) --no-print-directory all || { \
 		echo "demo: 'make all' failed; packing the guest from what was built"; \
 		$(MAKE) --no-print-directory guest GUEST_BUILD_FIRST=; }
-	@python3 $(TOP)/tests/migrate/demo.py --out $(BUILD)/demo/results.json
+	@python3 $(TOP)/tests/migrate/demo.py --out $(BUILD)/demo/results.json $(DEMO_ARGS)
 
 TESTS_MIGRATE += $(TOP)/tests/migrate/test_migrate_none.py \
 	$(TOP)/tests/migrate/test_migrate_stock.py \

@@ -40,7 +40,7 @@ def median(values):
     return int(m) if float(m).is_integer() else m
 
 
-def run_mode(mode, idle, churn):
+def run_mode(mode, idle, churn, max_bandwidth):
     """All runs of one mode; returns its results entry."""
     missing = fb.mode_missing(mode)
     if missing:
@@ -55,7 +55,8 @@ def run_mode(mode, idle, churn):
                 fb.log("%s: idle run %d/%d: boot, fill, migrate" % (mode, i + 1, idle))
                 vm = bench.boot(mode)
                 fb.start_workload(vm)
-                vm, rec = fb.measured_migration(bench, vm, label="idle")
+                vm, rec = fb.measured_migration(bench, vm, label="idle",
+                                                max_bandwidth=max_bandwidth)
                 rec["churn"] = False
                 runs.append(rec)
                 fb.log("  " + fb.describe(rec))
@@ -65,7 +66,8 @@ def run_mode(mode, idle, churn):
                 fb.workload(vm, "churn", "on")
                 for j in range(churn):
                     fb.log("%s: churn run %d/%d: scribble 1024 MiB, migrate" % (mode, j + 1, churn))
-                    vm, rec = fb.measured_migration(bench, vm, scribble_mib=1024, label="churn")
+                    vm, rec = fb.measured_migration(bench, vm, scribble_mib=1024, label="churn",
+                                                    max_bandwidth=max_bandwidth)
                     rec["churn"] = True
                     runs.append(rec)
                     fb.log("  " + fb.describe(rec))
@@ -124,17 +126,20 @@ def main():
     ap.add_argument("--modes", default=",".join(fb.MODES))
     ap.add_argument("--idle", type=int, default=5, help="idle migrations per mode (figures)")
     ap.add_argument("--churn", type=int, default=2, help="migrations with churn per mode")
+    ap.add_argument("--max-bandwidth-mib", type=int, default=fb.DEFAULT_MAX_BANDWIDTH >> 20,
+                    help="QEMU max-bandwidth in MiB/s (default: effectively unlimited)")
     a = ap.parse_args()
     modes = [m for m in a.modes.split(",") if m]
     bad = [m for m in modes if m not in fb.MODES]
-    if bad or a.idle < 1 or a.churn < 0:
-        print("demo: bad arguments: modes %s (of %s), --idle >= 1, --churn >= 0"
+    if bad or a.idle < 1 or a.churn < 0 or a.max_bandwidth_mib < 1:
+        print("demo: bad arguments: modes %s (of %s), --idle >= 1, --churn >= 0, "
+              "--max-bandwidth-mib >= 1"
               % (",".join(bad) or "ok", ",".join(fb.MODES)), file=sys.stderr)
         return 2
     t0 = time.monotonic()
     results = {}
     for mode in modes:
-        results[mode] = run_mode(mode, a.idle, a.churn)
+        results[mode] = run_mode(mode, a.idle, a.churn, a.max_bandwidth_mib << 20)
     # One key per mode, plus "meta" for how the figures were taken.
     doc = dict(results)
     doc["meta"] = {
@@ -143,6 +148,7 @@ def main():
         "idle_runs": a.idle,
         "churn_runs": a.churn,
         "figures": "median of idle runs",
+        "max_bandwidth_mib": a.max_bandwidth_mib,
         "wall_s": round(time.monotonic() - t0, 1),
     }
     os.makedirs(os.path.dirname(os.path.abspath(a.out)), exist_ok=True)
@@ -150,8 +156,8 @@ def main():
         json.dump(doc, f, indent=2)
     os.replace(a.out + ".tmp", a.out)
     print()
-    print("fphint demo: guest %d KiB RAM, median of %d idle migrations, %d with churn per mode"
-          % (fb.GUEST_RAM_KB, a.idle, a.churn))
+    print("fphint demo: guest %d KiB RAM, median of %d idle migrations, %d with churn per mode, "
+          "max-bandwidth %d MiB/s" % (fb.GUEST_RAM_KB, a.idle, a.churn, a.max_bandwidth_mib))
     print("ratio = (normal + zero pages) / guest in-use pages; lower is better, 1.0 is ideal")
     print(table(results))
     print("results: %s (%.0fs)" % (a.out, doc["meta"]["wall_s"]))
