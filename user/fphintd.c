@@ -471,6 +471,34 @@ static int fphintd_exit_code_for(int ret)
 	return FPHINTD_EXIT_FAIL;
 }
 
+/* The pin directory (or its parent, if it is to be created) is on bpffs. */
+static int fphintd_check_pin_dir(const char *dir)
+{
+	char parent[256];
+	struct statfs sfs;
+	char *slash;
+
+	snprintf(parent, sizeof(parent), "%s", dir);
+	if (statfs(parent, &sfs)) {
+		slash = strrchr(parent, '/');
+		if (slash == parent)
+			slash[1] = '\0';
+		else if (slash)
+			*slash = '\0';
+		else
+			snprintf(parent, sizeof(parent), ".");
+		if (statfs(parent, &sfs)) {
+			logmsg("--pin-dir %s: %s: %s", dir, parent, strerror(errno));
+			return FPHINTD_EXIT_USAGE;
+		}
+	}
+	if (sfs.f_type != BPF_FS_MAGIC) {
+		logmsg("--pin-dir %s: not on a BPF filesystem (bpffs)", dir);
+		return FPHINTD_EXIT_USAGE;
+	}
+	return 0;
+}
+
 /* One-line checks before anything is touched. */
 static int fphintd_preflight(void)
 {
@@ -505,7 +533,7 @@ static int fphintd_preflight(void)
 		}
 		logmsg("mounted bpffs at %s", FPHINTD_BPFFS);
 	}
-	return 0;
+	return fphintd_check_pin_dir(opts.pin_dir);
 }
 
 int main(int argc, char **argv)
