@@ -42,6 +42,11 @@ $(BUILD)/tests/agent/test-pfn-crosscheck: tests/agent/fphint_test_pfncheck.c $(F
 $(BUILD)/tests/agent/test-tracking: tests/agent/fphint_test_tracking.c $(AGENT_HDRS) $(LIBFPHINT)
 	@mkdir -p $(dir $@)
 	$(CC) $(AGENT_CFLAGS) -static -o $@ $< $(LIBFPHINT) $(LIBBPF_STATIC_LIBS)
+$(BUILD)/tests/agent/unit-kpage: tests/agent/fphint_test_kpage.c $(AGENT_HDRS) $(LIBFPHINT)
+	@mkdir -p $(dir $@)
+	$(CC) $(AGENT_CFLAGS) -o $@ $< $(LIBFPHINT) $(LIBBPF_STATIC_LIBS)
+ALL_TARGETS += $(BUILD)/tests/agent/unit-kpage
+TESTS_UNIT += $(BUILD)/tests/agent/unit-kpage
 AGENT_TEST_BINS := $(BUILD)/tests/agent/test-pfn-crosscheck $(BUILD)/tests/agent/test-tracking
 ALL_TARGETS += $(AGENT_TEST_BINS)
 TESTS_KERNEL += $(AGENT_TEST_BINS)

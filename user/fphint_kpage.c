@@ -18,16 +18,21 @@
 
 int fphint_machine_max_pfn(uint64_t *max_pfn, char *err, size_t errlen)
 {
+	return fphint_zoneinfo_max_pfn(FPHINT_ZONEINFO_PATH, max_pfn, err, errlen);
+}
+
+int fphint_zoneinfo_max_pfn(const char *path, uint64_t *max_pfn, char *err, size_t errlen)
+{
 	unsigned long long spanned = 0, start, end, best = 0;
 	char line[256];
 	FILE *f;
 	int zones = 0;
 
-	f = fopen(FPHINT_ZONEINFO_PATH, "re");
+	f = fopen(path, "re");
 	if (!f) {
 		int e = errno;
 
-		snprintf(err, errlen, "%s: %s", FPHINT_ZONEINFO_PATH, strerror(e));
+		snprintf(err, errlen, "%s: %s", path, strerror(e));
 		return -e;
 	}
 	/* "spanned" precedes "start_pfn" inside each zone's block. */
@@ -44,8 +49,7 @@ int fphint_machine_max_pfn(uint64_t *max_pfn, char *err, size_t errlen)
 	}
 	fclose(f);
 	if (!zones || !best) {
-		snprintf(err, errlen, "%s: no zone with start_pfn/spanned found",
-			 FPHINT_ZONEINFO_PATH);
+		snprintf(err, errlen, "%s: no zone with start_pfn/spanned found", path);
 		return -EINVAL;
 	}
 	*max_pfn = best;

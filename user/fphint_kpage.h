@@ -16,6 +16,8 @@
  * from /proc/zoneinfo.  0 or -errno.
  */
 int fphint_machine_max_pfn(uint64_t *max_pfn, char *err, size_t errlen);
+/* Same from a file in /proc/zoneinfo's format (tests). */
+int fphint_zoneinfo_max_pfn(const char *path, uint64_t *max_pfn, char *err, size_t errlen);
 
 /*
  * bit i of bits (bits[i / 64] >> i % 64) = KPF_BUDDY of pfn start_pfn + i,
@@ -25,7 +27,10 @@ int fphint_machine_max_pfn(uint64_t *max_pfn, char *err, size_t errlen);
  */
 int fphint_kpage_buddy(uint64_t start_pfn, uint64_t nr, uint64_t *bits, char *err, size_t errlen);
 
-/* Same, on an already open /proc/kpageflags descriptor (for big loops). */
+/*
+ * Same, on an already open descriptor of /proc/kpageflags (for big loops)
+ * or of any file in its format (tests).
+ */
 int fphint_kpage_buddy_fd(int fd, uint64_t start_pfn, uint64_t nr, uint64_t *bits, char *err,
 			  size_t errlen);
 
