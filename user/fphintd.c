@@ -617,7 +617,8 @@ int main(int argc, char **argv)
 
 		if (!fphint_meta_read(&pins, &m)) {
 			m.agent_pid = (uint64_t)getpid();
-			if (!adopted)
+			/* An agent killed before its seed left seeded_at 0: this pass seeded. */
+			if (!adopted || !m.seeded_at)
 				m.seeded_at = fphintd_realtime_ns();
 			fphint_meta_write(&pins, &m);
 			pins.meta = m;
