@@ -16,7 +16,9 @@
 char LICENSE[] SEC("license") = "GPL";
 
 /*
- * Set by the agent before load; the verifier folds them into constants.
+ * Set by the agent before load.  They live in the frozen .rodata map, so
+ * the verifier knows their values (for bounds and dead branches); the
+ * loads themselves stay and hit L1.
  * pfn = (page - vmemmap_base) >> struct_page_shift.
  */
 const volatile __u64 fphint_vmemmap_base = 0;
