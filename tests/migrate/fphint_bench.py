@@ -648,6 +648,9 @@ class Bench:
                     break
                 time.sleep(0.1)
                 dl.left()
+            if info.get("status") == "completed":
+                raise MigrationError("migration of %s completed before the cancel (after_s=%s "
+                                     "too long)" % (src.name, after_s))
             if src.qmp("query-status")["status"] != "running":
                 raise MigrationError("%s not running after cancel" % src.name)
         finally:
