@@ -12,7 +12,7 @@ USER_CFLAGS := $(CFLAGS_COMMON) -I$(TOP)/user -I$(BUILD)/include
 FPHINT_CLI := $(BUILD)/bin/fphint
 FPHINT_CLI_OBJS := $(BUILD)/obj/cli/fphint.o
 
-$(BUILD)/obj/cli/%.o: user/%.c $(wildcard user/*.h include/*.h) | $(FPHINT_SKELS)
+$(BUILD)/obj/cli/%.o: user/%.c $(wildcard user/*.h include/*.h) $(FPHINT_SKELS)
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) -c $< -o $@
 
