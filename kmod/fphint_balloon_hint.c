@@ -174,7 +174,7 @@ static int fphint_reap(struct fphint_balloon *fb, bool *any)
  */
 static bool fphint_wait_used(struct fphint_balloon *fb, unsigned int n)
 {
-	u64 start = ktime_get_ns(), now;
+	u64 start = ktime_get_ns(), now, poked = start;
 	unsigned int spins = 0;
 	bool warned = false, any;
 
@@ -183,8 +183,16 @@ static bool fphint_wait_used(struct fphint_balloon *fb, unsigned int n)
 		if (any)
 			continue;
 		cpu_relax();
-		if (++spins % 1024)
+		if (++spins % 256)
 			continue;
+		/*
+		 * Each status read and kick is an exit to QEMU: once a
+		 * millisecond is enough and leaves QEMU's threads alone.
+		 */
+		now = ktime_get_ns();
+		if (now - poked < NSEC_PER_MSEC)
+			continue;
+		poked = now;
 		if (fphint_device_dead(fb))
 			return false;
 		/*
@@ -193,7 +201,6 @@ static bool fphint_wait_used(struct fphint_balloon *fb, unsigned int n)
 		 * window waits for the next kick.  So kick again.
 		 */
 		virtqueue_notify(fb->hint_vq);
-		now = ktime_get_ns();
 		if (!warned && now - start > FPHINT_SLOW_WAIT_NS) {
 			warned = true;
 			fphint_stats.slow_device_waits++;
