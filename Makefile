@@ -20,9 +20,12 @@ CLEAN_DIRS :=
 
 include bpf/bpf.mk
 include user/user.mk
+include contrib/contrib.mk
 include user/agent.mk
 include bench/bench.mk
 include kmod/kmod.mk
+include fuzz/fuzz.mk
+include tests/soak/soak.mk
 include guest/guest.mk
 include model/model.mk
 include tests/tests.mk
