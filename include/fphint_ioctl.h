@@ -53,7 +53,8 @@ struct fphint_ctl_stats {
 	__u64 total_round_ns;
 	__u64 slow_device_waits; /* batches whose buffers took over 1 s */
 	__u64 inflated_pages;	 /* balloon size now, in 4 KiB pages */
-	__u64 reserved[8];
+	__u64 max_confirm_ns;	 /* of a hold: the part before the device wait */
+	__u64 reserved[7];
 };
 
 #define FPHINT_IOC_MAGIC    0xF7

@@ -244,6 +244,7 @@ static int fphint_stats_show(struct seq_file *m, void *v)
 	seq_printf(m, "total_round_ns: %llu\n", s->total_round_ns);
 	seq_printf(m, "slow_device_waits: %llu\n", s->slow_device_waits);
 	seq_printf(m, "inflated_pages: %llu\n", s->inflated_pages);
+	seq_printf(m, "max_confirm_ns: %llu\n", s->max_confirm_ns);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(fphint_stats);

@@ -126,6 +126,7 @@ struct fphint_round {
 	unsigned long covered_to; /* pfns below were hinted in a block */
 	u64 pages, ranges, candidates, rejected, batches;
 	u64 max_hold_ns;
+	u64 max_confirm_ns; /* the part of a hold before the device wait */
 	bool dead; /* the device stopped processing: hint nothing more */
 };
 
@@ -418,6 +419,7 @@ static bool fphint_batch(struct fphint_round *r)
 	if (range_nr && fphint_add_range(r, range_start, range_nr))
 		added++;
 	added = r->ranges - ranges_before;
+	r->max_confirm_ns = max(r->max_confirm_ns, ktime_get_ns() - t0);
 	if (added) {
 		virtqueue_kick(r->fb->hint_vq);
 		if (!fphint_wait_used(r->fb, added))
@@ -529,6 +531,8 @@ static enum fphint_round_end fphint_round(struct fphint_balloon *fb)
 	fphint_stats.batches += r.batches;
 	fphint_stats.max_lock_hold_ns =
 		max(fphint_stats.max_lock_hold_ns, r.max_hold_ns);
+	fphint_stats.max_confirm_ns =
+		max(fphint_stats.max_confirm_ns, r.max_confirm_ns);
 	fphint_stats.last_round_ns = took;
 	fphint_stats.last_round_pages = r.pages;
 	fphint_stats.total_round_ns += took;
