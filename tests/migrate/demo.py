@@ -14,8 +14,9 @@ reported as "not built yet", never measured by something else.
 
 Writes --out (JSON): per mode the median of the idle runs for
 transferred_bytes, normal_pages, zero_pages, total_ms, downtime_ms, setup_ms,
-syncs, guest_inuse_pages, min_memfree_kb, plus ratio, integrity,
-dst_kernel_clean and runs (every record).
+syncs, guest_inuse_pages, min_memfree_kb (and min_memfree_at_ms, the
+mode's numeric "extra" counters), plus ratio, integrity, dst_kernel_clean
+and runs (every record).
 """
 import argparse
 import json
@@ -29,7 +30,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import fphint_bench as fb  # noqa: E402
 
 FIGURES = ("transferred_bytes", "normal_pages", "zero_pages", "total_ms", "downtime_ms",
-           "setup_ms", "syncs", "guest_inuse_pages", "min_memfree_kb")
+           "setup_ms", "syncs", "guest_inuse_pages", "min_memfree_kb", "min_memfree_at_ms")
 
 
 def median(values):
@@ -77,6 +78,12 @@ def run_mode(mode, idle, churn, max_bandwidth):
     idle_runs = [r for r in runs if not r["churn"]]
     for k in FIGURES:
         entry[k] = median([r[k] for r in idle_runs])
+    # The mode's own counters (fphint module stats), numeric ones, medians.
+    extra_keys = sorted({k for r in idle_runs for k, v in (r.get("extra") or {}).items()
+                         if isinstance(v, int)})
+    if extra_keys:
+        entry["extra"] = {k: median([(r.get("extra") or {}).get(k) for r in idle_runs])
+                          for k in extra_keys}
     inuse = entry["guest_inuse_pages"]
     entry["ratio"] = (round((entry["normal_pages"] + entry["zero_pages"]) / inuse, 2)
                       if idle_runs and inuse else None)
