@@ -26,8 +26,10 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "fphint_agent.h"
+#include "fphint_config.h"
 #include "fphint_handover.h"
 #include "fphint_kpage.h"
+#include "fphint_metrics.h"
 #include "fphint_pins.h"
 #include "fphint_tracker.h"
 #include "fphint.skel.h"
@@ -51,7 +53,12 @@ static struct fphintd_opts {
 	long interval;
 	bool teardown_on_exit, teardown, once;
 	int verbose;
-} opts = {FPHINT_PIN_DIR, FPHINTD_DEFAULT_INTERVAL, false, false, false, 0};
+	const char *metrics;	  /* ADDR:PORT, NULL = no metrics server */
+	const char *module_stats; /* NULL = the module's debugfs file */
+} opts = {FPHINT_PIN_DIR, FPHINTD_DEFAULT_INTERVAL, false, false, false, 0, NULL, NULL};
+
+/* The metrics server, when --metrics is given (NULL otherwise). */
+static struct fphint_metrics *metrics;
 
 static void logmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void logmsg(const char *fmt, ...)
@@ -84,7 +91,15 @@ static const char fphintd_doc[] =
 	"Signals: SIGUSR1 reconciles now; SIGTERM/SIGINT exit, leaving the tracker pinned "
 	"unless --teardown-on-exit.";
 
-enum { OPT_TEARDOWN_ON_EXIT = 0x100, OPT_TEARDOWN, OPT_ONCE, OPT_PIN_DIR, OPT_INTERVAL };
+enum {
+	OPT_TEARDOWN_ON_EXIT = 0x100,
+	OPT_TEARDOWN,
+	OPT_ONCE,
+	OPT_PIN_DIR,
+	OPT_INTERVAL,
+	OPT_METRICS,
+	OPT_MODULE_STATS,
+};
 
 static const struct argp_option fphintd_options[] = {
 	{"pin-dir", OPT_PIN_DIR, "DIR", 0,
@@ -95,6 +110,14 @@ static const struct argp_option fphintd_options[] = {
 	 "remove the tracker when fphintd exits (default: leave it pinned)", 0},
 	{"teardown", OPT_TEARDOWN, NULL, 0, "remove an existing pinned tracker and exit", 0},
 	{"once", OPT_ONCE, NULL, 0, "create or adopt, seed, reconcile, then exit leaving it pinned",
+	 0},
+	{"metrics", OPT_METRICS, "ADDR:PORT", 0,
+	 "serve Prometheus metrics on http://ADDR:PORT/metrics (numeric address or localhost, "
+	 "e.g. 127.0.0.1:9464; default: off)",
+	 0},
+	{"module-stats", OPT_MODULE_STATS, "FILE", 0,
+	 "fphint_balloon statistics file read for the metrics (default " FPHINT_MODULE_STATS_PATH
+	 ")",
 	 0},
 	{"verbose", 'v', NULL, 0, "more logging (twice: libbpf debug)", 0},
 	{0},
@@ -120,6 +143,24 @@ static error_t fphintd_parse(int key, char *arg, struct argp_state *state)
 			       arg);
 			exit(FPHINTD_EXIT_USAGE);
 		}
+		break;
+	case OPT_METRICS: {
+		struct fphint_hostport hp;
+		char err[256];
+
+		if (fphint_parse_hostport(arg, &hp, err, sizeof(err))) {
+			logmsg("--metrics: %s", err);
+			exit(FPHINTD_EXIT_USAGE);
+		}
+		opts.metrics = arg;
+		break;
+	}
+	case OPT_MODULE_STATS:
+		if (!*arg || strlen(arg) >= 250) {
+			logmsg("--module-stats: bad file name '%s'", arg);
+			exit(FPHINTD_EXIT_USAGE);
+		}
+		opts.module_stats = arg;
 		break;
 	case OPT_TEARDOWN_ON_EXIT:
 		opts.teardown_on_exit = true;
@@ -454,8 +495,10 @@ static int fphintd_reconcile(struct fphint_pins *p, const char *why)
 	ret = fphint_reconcile(p, &r, err, sizeof(err));
 	if (ret) {
 		logmsg("reconcile (%s) failed: %s", why, err);
+		fphint_metrics_note_error(metrics, err);
 		return ret;
 	}
+	fphint_metrics_note_reconcile(metrics, &r);
 	logmsg("reconcile (%s): %llu words, %llu bits set, %llu cleared, %llu retries, %.1f ms, "
 	       "%llu events lost so far",
 	       why, (unsigned long long)r.words_checked, (unsigned long long)r.bits_set,
@@ -604,9 +647,26 @@ int main(int argc, char **argv)
 		       (unsigned long long)pins.meta.agent_pid);
 	}
 
+	if (opts.metrics) {
+		struct fphint_metrics_config mc = {opts.metrics, opts.module_stats,
+						   argp_program_version};
+
+		/* Metrics come up before the seed so a scrape sees the whole story. */
+		ret = fphint_metrics_start(&metrics, &mc, &pins, err, sizeof(err));
+		if (ret) {
+			logmsg("%s", err);
+			if (!adopted)
+				fphintd_remove_pins(opts.pin_dir, &removed);
+			fphint_pins_close(&pins);
+			return ret == -EINVAL ? FPHINTD_EXIT_USAGE : FPHINTD_EXIT_FAIL;
+		}
+		logmsg("metrics on http://%s/metrics", opts.metrics);
+	}
+
 	/* Seed (or refresh after adoption): the programs are already attached. */
 	ret = fphintd_reconcile(&pins, adopted ? "adopt" : "seed");
 	if (ret) {
+		fphint_metrics_stop(metrics);
 		if (!adopted)
 			fphintd_remove_pins(opts.pin_dir, &removed);
 		fphint_pins_close(&pins);
@@ -626,9 +686,10 @@ int main(int argc, char **argv)
 	}
 
 	ret = fphint_handover_maybe(pins.bitmap_fd, pins.meta_fd, err, sizeof(err));
-	if (ret < 0)
+	if (ret < 0) {
 		logmsg("hand-over to the kernel helper failed: %s", err);
-	else if (ret > 0)
+		fphint_metrics_note_error(metrics, err);
+	} else if (ret > 0)
 		logmsg("handed the map over to the kernel helper");
 	else if (opts.verbose)
 		logmsg("no kernel helper: nothing to hand over");
@@ -647,6 +708,8 @@ int main(int argc, char **argv)
 			break;
 		}
 	}
+	/* The server reads the pins: it goes first. */
+	fphint_metrics_stop(metrics);
 	fphint_pins_close(&pins);
 	if (opts.teardown_on_exit) {
 		ret = fphintd_remove_pins(opts.pin_dir, &removed);
