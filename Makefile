@@ -20,6 +20,7 @@ CLEAN_DIRS :=
 
 include bpf/bpf.mk
 include user/user.mk
+include contrib/contrib.mk
 include user/agent.mk
 include bench/bench.mk
 include kmod/kmod.mk
