@@ -22,11 +22,20 @@ __attribute__((format(printf, 4, 5))) static int fail(int rc, char *err, size_t 
 						      const char *fmt, ...)
 {
 	va_list ap;
+	char *c;
 
 	if (err && errlen) {
 		va_start(ap, fmt);
 		vsnprintf(err, errlen, fmt, ap);
 		va_end(ap);
+		/*
+		 * Messages quote the caller's input: a newline or a terminal
+		 * escape in it must not make the message more than one line
+		 * (found by fuzz/fuzz_values).
+		 */
+		for (c = err; *c; c++)
+			if ((unsigned char)*c < 0x20 || *c == 0x7f)
+				*c = '?';
 	}
 	return rc;
 }
