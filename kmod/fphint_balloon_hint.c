@@ -83,14 +83,14 @@
 static unsigned int batch_ranges = 16;
 module_param(batch_ranges, uint, 0644);
 MODULE_PARM_DESC(batch_ranges, "hint buffers per zone->lock hold (1..64)");
-/* Bitmap words scanned per zone->lock hold (64 pfns each): 1 GiB. */
-#define FPHINT_BATCH_WORDS 4096
+/* Bitmap words scanned per zone->lock hold (64 pfns each): 2 GiB. */
+#define FPHINT_BATCH_WORDS 8192
 /* Blocks of this order are hinted first in a migration's first round. */
 #define FPHINT_BIG_ORDER (MAX_ORDER - 1)
 /* Ranges of big blocks this long (128 MiB) go before the other ones. */
 #define FPHINT_HUGE_PAGES BIT(15)
 /* Longest range in one buffer (sg lengths are 32-bit). */
-#define FPHINT_RANGE_MAX_PAGES BIT(18)
+#define FPHINT_RANGE_MAX_PAGES BIT(19)
 #define FPHINT_SLOW_WAIT_NS (1000ULL * NSEC_PER_MSEC)
 
 enum fphint_round_end {
