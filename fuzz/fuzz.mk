@@ -4,7 +4,7 @@
 # test (gcc + ASan/UBSan, no libFuzzer needed) over fuzz/corpus/.
 #
 # The guest-side ioctl fuzzer (fphint-ioctl-fuzz, static) runs inside the
-# bench guest from tests/soak/test_ioctl_fuzz.py.
+# bench guest from fuzz/test-ioctl-fuzz-guest (TESTS_MIGRATE).
 FUZZ_TARGETS := values config zoneinfo kpageflags
 # Which library source each target parses with.
 FUZZ_SRC_values := user/fphint_config.c
@@ -50,3 +50,4 @@ $(FPHINT_IOCTL_FUZZ): fuzz/fphint-ioctl-fuzz.c include/fphint_ioctl.h include/fp
 	$(CC) $(CFLAGS_COMMON) -static -o $@ $<
 ALL_TARGETS += $(FPHINT_IOCTL_FUZZ)
 GUEST_EXTRA_FILES += $(FPHINT_IOCTL_FUZZ)
+TESTS_MIGRATE += $(TOP)/fuzz/test-ioctl-fuzz-guest

@@ -1,0 +1,20 @@
+# soak fragment: fault and soak migrations under memory pressure.
+include tests/perm/perm.mk
+#   make soak            50 ping-pong fphint migrations with faults (not in make test)
+#   SOAK_MIGRATIONS=N    another count
+# A 5-migration version with the same faults is in TESTS_MIGRATE.
+FPHINT_PRESSURE := $(BUILD)/bin/fphint-pressure
+$(FPHINT_PRESSURE): tests/soak/fphint-pressure.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_COMMON) -static -o $@ $<
+ALL_TARGETS += $(FPHINT_PRESSURE)
+GUEST_EXTRA_FILES += $(FPHINT_PRESSURE)
+
+SOAK_MIGRATIONS ?= 50
+.PHONY: soak
+soak: all
+	@mkdir -p $(BUILD)/soak
+	@python3 $(TOP)/tests/soak/soak.py --migrations $(SOAK_MIGRATIONS) \
+		--out $(BUILD)/soak/soak-$(SOAK_MIGRATIONS).json
+
+TESTS_MIGRATE += $(TOP)/tests/soak/test-soak-short
