@@ -520,7 +520,7 @@ static int64_t fphint_mono_ms(void)
 /*
  * Read the request head (up to the blank line) within FPHINT_HTTP_READ_MS.
  * Returns its length, 0 if the client sent nothing usable in time,
- * -E2BIG if it is too long.
+ * -E2BIG if it is too long, -EINVAL if it holds a NUL byte.
  */
 static ssize_t fphint_http_read_head(int fd, char *buf, size_t cap)
 {
@@ -537,6 +537,8 @@ static ssize_t fphint_http_read_head(int fd, char *buf, size_t cap)
 		n = recv(fd, buf + len, cap - 1 - len, 0);
 		if (n <= 0)
 			return 0;
+		if (memchr(buf + len, '\0', (size_t)n))
+			return -EINVAL; /* not text: no point waiting for the blank line */
 		len += (size_t)n;
 		buf[len] = '\0';
 		if (strstr(buf, "\r\n\r\n") || strstr(buf, "\n\n"))
@@ -559,6 +561,10 @@ static void fphint_http_serve(struct fphint_metrics *m, int fd)
 	n = fphint_http_read_head(fd, req, sizeof(req));
 	if (n == -E2BIG) {
 		fphint_http_error(fd, "431 Request Header Fields Too Large");
+		return;
+	}
+	if (n == -EINVAL) {
+		fphint_http_error(fd, "400 Bad Request");
 		return;
 	}
 	if (n <= 0)
@@ -664,8 +670,25 @@ static int fphint_metrics_listen(const struct fphint_hostport *hp, char *err, si
 	return fd;
 }
 
-int fphint_metrics_start(struct fphint_metrics **out, const struct fphint_metrics_config *cfg,
-			 const struct fphint_pins *pins, char *err, size_t errlen)
+int fphint_metrics_check_listen(const char *listen, char *err, size_t errlen)
+{
+	struct fphint_hostport hp;
+	struct in6_addr a;
+	int ret = fphint_parse_hostport(listen, &hp, err, errlen);
+
+	if (ret)
+		return ret;
+	if (strcmp(hp.host, "localhost") && inet_pton(AF_INET, hp.host, &a) != 1 &&
+	    inet_pton(AF_INET6, hp.host, &a) != 1) {
+		snprintf(err, errlen, "'%s': not a numeric IPv4/IPv6 address or localhost",
+			 hp.host);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int fphint_metrics_open(struct fphint_metrics **out, const struct fphint_metrics_config *cfg,
+			char *err, size_t errlen)
 {
 	struct fphint_hostport hp;
 	struct fphint_metrics *m;
@@ -681,7 +704,6 @@ int fphint_metrics_start(struct fphint_metrics **out, const struct fphint_metric
 		return -ENOMEM;
 	}
 	pthread_mutex_init(&m->lock, NULL);
-	m->pins = pins;
 	snprintf(m->module_stats, sizeof(m->module_stats), "%s",
 		 cfg->module_stats ? cfg->module_stats : FPHINT_MODULE_STATS_PATH);
 	snprintf(m->version, sizeof(m->version), "%s", cfg->version ? cfg->version : "");
@@ -692,14 +714,22 @@ int fphint_metrics_start(struct fphint_metrics **out, const struct fphint_metric
 		fphint_metrics_stop(m);
 		return ret;
 	}
+	*out = m;
+	return 0;
+}
+
+int fphint_metrics_run(struct fphint_metrics *m, const struct fphint_pins *pins, char *err,
+		       size_t errlen)
+{
+	int ret;
+
+	m->pins = pins;
 	ret = pthread_create(&m->thread, NULL, fphint_metrics_thread, m);
 	if (ret) {
 		snprintf(err, errlen, "metrics: thread: %s", strerror(ret));
-		fphint_metrics_stop(m);
 		return -ret;
 	}
 	m->thread_started = true;
-	*out = m;
 	return 0;
 }
 

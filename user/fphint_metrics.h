@@ -50,12 +50,17 @@ struct fphint_metrics_config {
 	const char *version;	  /* exposed in fphint_agent_info */
 };
 
+/* The ADDR:PORT is one fphint_metrics_open() accepts (0 or -EINVAL). */
+int fphint_metrics_check_listen(const char *listen, char *err, size_t errlen);
 /*
- * Bind, listen and start the server thread.  pins must stay open until
- * fphint_metrics_stop().  Returns 0 or -errno with one line in err.
+ * Bind and listen (done before the agent touches any pin, so a busy port
+ * fails early).  Returns 0 or -errno with one line in err.
  */
-int fphint_metrics_start(struct fphint_metrics **out, const struct fphint_metrics_config *cfg,
-			 const struct fphint_pins *pins, char *err, size_t errlen);
+int fphint_metrics_open(struct fphint_metrics **out, const struct fphint_metrics_config *cfg,
+			char *err, size_t errlen);
+/* Start serving; pins must stay open until fphint_metrics_stop(). */
+int fphint_metrics_run(struct fphint_metrics *m, const struct fphint_pins *pins, char *err,
+		       size_t errlen);
 /* Stop the thread, close the socket, free m (NULL is fine). */
 void fphint_metrics_stop(struct fphint_metrics *m);
 

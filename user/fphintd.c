@@ -145,10 +145,9 @@ static error_t fphintd_parse(int key, char *arg, struct argp_state *state)
 		}
 		break;
 	case OPT_METRICS: {
-		struct fphint_hostport hp;
 		char err[256];
 
-		if (fphint_parse_hostport(arg, &hp, err, sizeof(err))) {
+		if (fphint_metrics_check_listen(arg, err, sizeof(err))) {
 			logmsg("--metrics: %s", err);
 			exit(FPHINTD_EXIT_USAGE);
 		}
@@ -603,6 +602,19 @@ int main(int argc, char **argv)
 		return FPHINTD_EXIT_OK;
 	}
 
+	/* The port is taken before any pin is touched: a busy port changes nothing. */
+	if (opts.metrics) {
+		struct fphint_metrics_config mc = {opts.metrics, opts.module_stats,
+						   argp_program_version};
+
+		ret = fphint_metrics_open(&metrics, &mc, err, sizeof(err));
+		if (ret) {
+			logmsg("%s", err);
+			return FPHINTD_EXIT_FAIL;
+		}
+		logmsg("metrics on http://%s/metrics", opts.metrics);
+	}
+
 	/* Signals are taken synchronously by sigtimedwait in the loop. */
 	sigemptyset(&set);
 	sigaddset(&set, SIGUSR1);
@@ -647,20 +659,14 @@ int main(int argc, char **argv)
 		       (unsigned long long)pins.meta.agent_pid);
 	}
 
-	if (opts.metrics) {
-		struct fphint_metrics_config mc = {opts.metrics, opts.module_stats,
-						   argp_program_version};
-
-		/* Metrics come up before the seed so a scrape sees the whole story. */
-		ret = fphint_metrics_start(&metrics, &mc, &pins, err, sizeof(err));
-		if (ret) {
-			logmsg("%s", err);
-			if (!adopted)
-				fphintd_remove_pins(opts.pin_dir, &removed);
-			fphint_pins_close(&pins);
-			return ret == -EINVAL ? FPHINTD_EXIT_USAGE : FPHINTD_EXIT_FAIL;
-		}
-		logmsg("metrics on http://%s/metrics", opts.metrics);
+	/* Metrics come up before the seed so a scrape sees the whole story. */
+	if (metrics && fphint_metrics_run(metrics, &pins, err, sizeof(err))) {
+		logmsg("%s", err);
+		fphint_metrics_stop(metrics);
+		if (!adopted)
+			fphintd_remove_pins(opts.pin_dir, &removed);
+		fphint_pins_close(&pins);
+		return FPHINTD_EXIT_FAIL;
 	}
 
 	/* Seed (or refresh after adoption): the programs are already attached. */
