@@ -16,7 +16,8 @@
  *  - holds a moment, backing off at once when MemFree nears min (a balloon
  *    inflation or the workload may take memory meanwhile);
  *  - verifies and frees the chunks in a scattered order (fragmentation);
- *  - writes and deletes files on a small tmpfs (page cache);
+ *  - writes and deletes files on a small tmpfs (page cache) and looks up
+ *    names that do not exist there (negative dentries: reclaimable slab);
  *  - writes /proc/sys/vm/compact_memory every 10 s.
  * Every second it rewrites the status file (key=value): cycles, chunks
  * held, min MemFree seen, pattern mismatches (a page that changed under
@@ -45,12 +46,13 @@
 #define WSF_VALUE    "300" /* low = min + 3% of RAM (about 60 MiB here) */
 #define TMPFS_FILES  16
 #define TMPFS_FILE_B (4ul << 20)
+#define NEG_DENTRIES 20000 /* per cycle, about 4 MiB of dentry slab */
 
 static const char *const vmstat_keys[] = {
 	"pgscan_kswapd",    "pgscan_direct",   "pgsteal_kswapd",     "allocstall_normal",
 	"compact_stall",    "compact_success", "compact_fail",	     "compact_migrate_scanned",
 	"compact_isolated", "thp_fault_alloc", "thp_fault_fallback", "kswapd_low_wmark_hit_quickly",
-	"oom_kill",	    "pageoutrun",      "drop_slab",
+	"oom_kill",	    "pageoutrun",      "slabs_scanned",
 };
 #define NR_VMSTAT (sizeof(vmstat_keys) / sizeof(vmstat_keys[0]))
 
@@ -289,6 +291,25 @@ static void tmpfs_churn(const char *dir)
 	close(fd);
 }
 
+/*
+ * Negative dentries (lookups of names that do not exist) are the one
+ * cache a diskless guest can reclaim: kswapd then has slab to shrink.
+ */
+static void dentry_churn(const char *dir)
+{
+	char path[512];
+	struct stat st;
+	unsigned i;
+	uint64_t base = rnd();
+
+	if (!dir)
+		return;
+	for (i = 0; i < NEG_DENTRIES; i++) {
+		snprintf(path, sizeof(path), "%s/n%016llx-%u", dir, (unsigned long long)base, i);
+		stat(path, &st);
+	}
+}
+
 static int usage(const char *why)
 {
 	fprintf(stderr,
@@ -358,6 +379,7 @@ int main(int argc, char **argv)
 		     n && nr_chunks; n--)
 			chunk_drop();
 		tmpfs_churn(tmpfs);
+		dentry_churn(tmpfs);
 		if (now_ms() - last_compact > 10000) {
 			write_file("/proc/sys/vm/compact_memory", "1");
 			last_compact = now_ms();
