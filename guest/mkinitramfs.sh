@@ -19,8 +19,11 @@ busybox=$(command -v busybox) || { echo "mkinitramfs: busybox not found (busybox
 readelf -l "$busybox" 2>/dev/null | grep -q 'program interpreter' &&
 	{ echo "mkinitramfs: $busybox is not static (install busybox-static)" >&2; exit 1; }
 
+# Private staging and output names: several makes may pack at once, and a
+# guest booting meanwhile must see the old image or the new one, whole.
 stage=$(mktemp -d "${out%/*}/stage.XXXXXX")
-trap 'rm -rf "$stage"' EXIT
+tmp_out=$(mktemp "$out.XXXXXX")
+trap 'rm -rf "$stage" "$tmp_out"' EXIT
 mkdir -p "$stage"/{bin,sbin,dev,proc,sys,tmp,run,etc/fphint,lib/fphint,lib/modules/"$kver"}
 cp "$busybox" "$stage/bin/busybox"
 for applet in $("$busybox" --list); do
@@ -76,6 +79,7 @@ done
 echo "$kver" >"$stage/etc/fphint/kernel"
 
 (cd "$stage" && find . -print0 | LC_ALL=C sort -z | cpio --null -o -H newc --quiet -R 0:0) |
-	gzip -6 >"$out.tmp"
-mv "$out.tmp" "$out"
+	gzip -6 >"$tmp_out"
+chmod 0644 "$tmp_out"
+mv "$tmp_out" "$out"
 echo "mkinitramfs: $out ($(du -k "$out" | cut -f1) KiB; modules: $(tr '\n' ' ' <"$stage/etc/fphint/modules"))"
