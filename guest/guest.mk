@@ -35,9 +35,9 @@ $(GUEST_KERNEL): $(GUEST_KERNEL_SRC)
 # change, so the image follows them without rebuilding every time.
 $(GUEST_MANIFEST): FORCE | $(GUEST_BUILD_FIRST)
 	@mkdir -p $(@D)
-	@{ echo "kver $(GUEST_KVER)"; for f in $(GUEST_EXTRA_FILES); do \
-		if [ -e $$f ]; then stat -c '%n %s %Y' $$f; else echo "$$f absent"; fi; done; } >$@.$$$$
-	@if cmp -s $@.$$$$ $@; then rm -f $@.$$$$; else mv $@.$$$$ $@; fi
+	@new=$@.$$$$; { echo "kver $(GUEST_KVER)"; for f in $(GUEST_EXTRA_FILES); do \
+		if [ -e $$f ]; then stat -c '%n %s %Y' $$f; else echo "$$f absent"; fi; done; } >$$new; \
+	if cmp -s $$new $@; then rm -f $$new; else mv $$new $@; fi
 
 $(GUEST_INITRAMFS): guest/init guest/mkinitramfs.sh $(FPHINT_WORKLOAD) $(GUEST_MANIFEST)
 	@mkdir -p $(@D)
