@@ -11,6 +11,7 @@ PKGS=(
 	linux-source-6.1
 	python3 libcmocka-dev
 	spin
+	prometheus chromium curl
 )
 
 missing=()
