@@ -328,7 +328,7 @@ int main(int argc, char **argv)
 			pin_dir = argv[++i];
 			continue;
 		}
-		if (parse_num(argv[i + 1], 1000000, &v))
+		if (parse_num(argv[i + 1], strcmp(argv[i], "--seed") ? 1000000 : UINT64_MAX, &v))
 			return usage("value is not a number in range");
 		if (!strcmp(argv[i], "--seconds"))
 			seconds = v;
