@@ -36,6 +36,10 @@ struct fphint_handover {
 };
 
 /* Counters of the module, the same as debugfs fphint_balloon/stats. */
+/* Lock hold histogram: 10 us, 100 us, ... 10 s, and longer. */
+#define FPHINT_HOLD_BUCKETS    8
+#define FPHINT_HOLD_BUCKET0_NS 10000ULL
+
 struct fphint_ctl_stats {
 	__u64 map_attached;	/* 1 while a map is held */
 	__u64 rounds;		/* hint rounds served (id sent) */
@@ -54,6 +58,14 @@ struct fphint_ctl_stats {
 	__u64 slow_device_waits; /* batches whose buffers took over 1 s */
 	__u64 inflated_pages;	 /* balloon size now, in 4 KiB pages */
 	__u64 max_confirm_ns;	 /* of a hold: the part before the device wait */
+	/*
+	 * zone->lock holds per batch: lock_hold_hist[i] counts holds of at
+	 * most FPHINT_HOLD_BUCKET0_NS * 10^i ns (not cumulative; the last
+	 * bucket takes everything longer), plus their count and sum.
+	 */
+	__u64 lock_hold_hist[FPHINT_HOLD_BUCKETS];
+	__u64 lock_hold_count;
+	__u64 lock_hold_sum_ns;
 	__u64 reserved[7];
 };
 

@@ -227,6 +227,8 @@ static struct miscdevice fphint_ctl_dev = {
 static int fphint_stats_show(struct seq_file *m, void *v)
 {
 	const struct fphint_ctl_stats *s = &fphint_stats;
+	u64 le, cum;
+	unsigned int i;
 
 	seq_printf(m, "map_attached: %llu\n", s->map_attached);
 	seq_printf(m, "rounds: %llu\n", s->rounds);
@@ -245,6 +247,18 @@ static int fphint_stats_show(struct seq_file *m, void *v)
 	seq_printf(m, "slow_device_waits: %llu\n", s->slow_device_waits);
 	seq_printf(m, "inflated_pages: %llu\n", s->inflated_pages);
 	seq_printf(m, "max_confirm_ns: %llu\n", s->max_confirm_ns);
+	/* Cumulative buckets, "lock_hold_ns_bucket <le ns>: <count>". */
+	for (i = 0, le = FPHINT_HOLD_BUCKET0_NS, cum = 0; i < FPHINT_HOLD_BUCKETS;
+	     i++, le *= 10) {
+		cum += s->lock_hold_hist[i];
+		if (i == FPHINT_HOLD_BUCKETS - 1)
+			seq_printf(m, "lock_hold_ns_bucket +Inf: %llu\n", cum);
+		else
+			seq_printf(m, "lock_hold_ns_bucket %llu: %llu\n", le,
+				   cum);
+	}
+	seq_printf(m, "lock_hold_ns_count: %llu\n", s->lock_hold_count);
+	seq_printf(m, "lock_hold_ns_sum: %llu\n", s->lock_hold_sum_ns);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(fphint_stats);

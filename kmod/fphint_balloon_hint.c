@@ -347,6 +347,19 @@ static bool fphint_add_range(struct fphint_round *r, unsigned long start,
 	return true;
 }
 
+/* Adds one zone->lock hold to the histogram (hint work is serialised). */
+static void fphint_count_hold(u64 hold_ns)
+{
+	u64 le = FPHINT_HOLD_BUCKET0_NS;
+	unsigned int i;
+
+	for (i = 0; i < FPHINT_HOLD_BUCKETS - 1 && hold_ns > le; i++)
+		le *= 10;
+	fphint_stats.lock_hold_hist[i]++;
+	fphint_stats.lock_hold_count++;
+	fphint_stats.lock_hold_sum_ns += hold_ns;
+}
+
 /* One batch under one zone->lock hold.  False when the map is done. */
 static bool fphint_batch(struct fphint_round *r)
 {
@@ -430,6 +443,7 @@ static bool fphint_batch(struct fphint_round *r)
 
 	r->batches++;
 	r->max_hold_ns = max(r->max_hold_ns, hold);
+	fphint_count_hold(hold);
 	return !r->dead;
 }
 
