@@ -51,6 +51,7 @@ struct fphint_balloon {
 	/* Hinting state, only touched by hint_work. */
 	u32 active_id; /* id of the round served last, 0 = none */
 	bool in_migration; /* a round ran since the last DONE */
+	bool full_done; /* a full round of this migration ran to its end */
 	atomic_t config_gen; /* bumped at every config change interrupt */
 	__virtio32 id_buf; /* OUT buffer for the id / STOP */
 	bool id_busy; /* id_buf is queued, not used yet */

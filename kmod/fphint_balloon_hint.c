@@ -52,11 +52,11 @@
  * negotiate PAGE_POISON; we refuse to hint (logged once) instead.
  *
  * Rounds: a new command id starts a round: send the id (4-byte OUT), the
- * hints, then STOP.  The first round after DONE (the first of a migration)
- * offers every free bit; later rounds of the same migration offer only
- * pages freed since the previous round (freed_since_epoch, taken with xchg,
- * meta.epoch bumped), since anything older was offered already or was not
- * dirtied.  The config field reads 0 while the host is in START, so 0 alone
+ * hints, then STOP.  Rounds of a migration offer every free bit until one
+ * such full round runs to its end; later rounds of the same migration offer
+ * only pages freed since the previous round (freed_since_epoch, taken with
+ * xchg, meta.epoch bumped), since anything older was offered already or was
+ * not dirtied.  The config field reads 0 while the host is in START, so 0 alone
  * is not a stop; a config change interrupt followed by a read of 0 is (the
  * host raises one when it stops).  A new id mid-round abandons the round
  * and serves the new one; DONE ends it; device removal ends it after the
@@ -499,7 +499,13 @@ static enum fphint_round_end fphint_round(struct fphint_balloon *fb)
 		return FPHINT_END_COMPLETE;
 	}
 	fphint_check_agent(r.map.meta);
-	r.delta = fb->in_migration;
+	/*
+	 * Only after a full round ran to its end can a round offer just the
+	 * delta: a full round cut short by the host (STOP before the next
+	 * sync) leaves pages it never looked at, freed before the delta
+	 * began, which only another full round offers.
+	 */
+	r.delta = fb->full_done;
 	fb->in_migration = true;
 
 	if (!fphint_send_out(fb, fb->active_id)) {
@@ -526,6 +532,8 @@ static enum fphint_round_end fphint_round(struct fphint_balloon *fb)
 	}
 	if (r.dead)
 		end = FPHINT_END_DEVICE_DEAD;
+	if (end == FPHINT_END_COMPLETE)
+		fb->full_done = true;
 	/* The delta set was taken: the next round starts from here. */
 	atomic64_inc((atomic64_t *)&r.map.meta->epoch);
 	fphint_map_put();
@@ -557,6 +565,13 @@ static enum fphint_round_end fphint_round(struct fphint_balloon *fb)
 	return end;
 }
 
+/* The next id starts a new migration: its first round is a full one. */
+static void fphint_migration_over(struct fphint_balloon *fb)
+{
+	fb->in_migration = false;
+	fb->full_done = false;
+}
+
 /*
  * QEMU says DONE while the VM is stopped for the last time; the config
  * interrupt can be lost across the move to the destination, where the
@@ -571,7 +586,7 @@ void fphint_done_poll(struct work_struct *work)
 			     done_work);
 
 	if (fphint_read_id(fb) == VIRTIO_BALLOON_CMD_ID_DONE) {
-		fb->in_migration = false;
+		fphint_migration_over(fb);
 		fb->active_id = VIRTIO_BALLOON_CMD_ID_DONE;
 		return;
 	}
@@ -592,7 +607,7 @@ void fphint_hint_work(struct work_struct *work)
 	for (;;) {
 		id = fphint_read_id(fb);
 		if (id == VIRTIO_BALLOON_CMD_ID_DONE) {
-			fb->in_migration = false;
+			fphint_migration_over(fb);
 			fb->active_id = id;
 			return;
 		}
@@ -605,7 +620,7 @@ void fphint_hint_work(struct work_struct *work)
 		if (id == VIRTIO_BALLOON_CMD_ID_STOP)
 			break;
 		if (id <= fb->active_id)
-			fb->in_migration = false;
+			fphint_migration_over(fb);
 		fb->active_id = id;
 		if (fphint_hint_refused()) {
 			if (!refusal_logged)
