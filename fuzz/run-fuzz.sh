@@ -18,6 +18,9 @@ mkdir -p "$out"
 rc=0
 for t in "$@"; do
 	corpus=$out/corpus/$t crashes=$out/crashes/$t log=$out/$t.log
+	# Crash files are per run: one worth keeping is copied into
+	# fuzz/corpus/TARGET/ (with the fix) and replays in the unit suite.
+	rm -rf "$crashes"
 	mkdir -p "$corpus" "$crashes"
 	cp -n "$top/fuzz/corpus/$t/"* "$corpus/" 2>/dev/null
 	echo "fuzz: $t for ${secs}s (log $log)"

@@ -4,7 +4,7 @@
  * soak's migrations happen while reclaim and compaction move pages around.
  * Static, no libraries.
  *
- *   fphint-pressure [--seconds N] [--status FILE] [--tmpfs DIR]
+ *   fphint-pressure [--seconds N] [--status FILE] [--tmpfs DIR] [--reserve-file FILE]
  *
  * Cycles until killed (SIGTERM frees everything and exits) or N seconds:
  *  - raises vm.watermark_scale_factor so the low watermark sits well
@@ -19,6 +19,8 @@
  *  - writes and deletes files on a small tmpfs (page cache) and looks up
  *    names that do not exist there (negative dentries: reclaimable slab);
  *  - writes /proc/sys/vm/compact_memory every 10 s.
+ * The reserve file, when given and present, holds kB to keep free on top
+ * of all that (read before every chunk and every 50 ms while holding).
  * Every second it rewrites the status file (key=value): cycles, chunks
  * held, min MemFree seen, pattern mismatches (a page that changed under
  * it: an integrity failure), and /proc/vmstat deltas showing reclaim and
@@ -310,11 +312,26 @@ static void dentry_churn(const char *dir)
 	}
 }
 
+/*
+ * kB the caller wants kept free on top of the floor, from the reserve file
+ * (absent or unreadable: 0).  The soak sets it before it has the host
+ * inflate the balloon, which takes memory faster than this program could
+ * notice and give it back.
+ */
+static uint64_t reserve_kb(const char *path)
+{
+	char buf[32];
+
+	if (!path || read_file(path, buf, sizeof(buf)))
+		return 0;
+	return strtoull(buf, NULL, 10);
+}
+
 static int usage(const char *why)
 {
 	fprintf(stderr,
 		"fphint-pressure: %s\nusage: fphint-pressure [--seconds N] [--status FILE] "
-		"[--tmpfs DIR]\n",
+		"[--tmpfs DIR] [--reserve-file FILE]\n",
 		why);
 	return 2;
 }
@@ -322,7 +339,7 @@ static int usage(const char *why)
 int main(int argc, char **argv)
 {
 	uint64_t seconds = 0, end, last_status = 0, last_compact, wmin, wlow, floor_kb, target_kb;
-	const char *status = NULL, *tmpfs = NULL;
+	const char *status = NULL, *tmpfs = NULL, *reserve = NULL;
 	char *e;
 	int i;
 
@@ -338,6 +355,8 @@ int main(int argc, char **argv)
 			status = argv[++i];
 		} else if (!strcmp(argv[i], "--tmpfs")) {
 			tmpfs = argv[++i];
+		} else if (!strcmp(argv[i], "--reserve-file")) {
+			reserve = argv[++i];
 		} else {
 			return usage("unknown option");
 		}
@@ -362,14 +381,14 @@ int main(int argc, char **argv)
 		/* Never closer than 24 MiB to min; aim just under low. */
 		floor_kb = wmin + 24 * 1024;
 		target_kb = wlow > floor_kb + 8 * 1024 ? wlow - 8 * 1024 : floor_kb + 8 * 1024;
-		while (!stop && memfree_kb() > target_kb + CHUNK / 1024)
+		while (!stop && memfree_kb() > target_kb + reserve_kb(reserve) + CHUNK / 1024)
 			if (chunk_add())
 				break;
 		note_memfree();
 		hold_until = now_ms() + 500 + rnd() % 2000;
 		while (!stop && now_ms() < hold_until) {
 			/* Something else took memory: give some back at once. */
-			while (nr_chunks && memfree_kb() < floor_kb)
+			while (nr_chunks && memfree_kb() < floor_kb + reserve_kb(reserve))
 				chunk_drop();
 			note_memfree();
 			usleep(50 * 1000);
