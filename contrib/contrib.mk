@@ -18,3 +18,7 @@ deb:
 	@$(TOP)/contrib/deb/build-deb
 test-package: deb
 	@$(TOP)/tests/run-suite $(TOP)/tests/package/test-install
+# Boots the packaged root under QEMU (minutes): not in `make test` either.
+.PHONY: test-package-boot
+test-package-boot: deb
+	@$(TOP)/tests/run-suite $(TOP)/tests/package/test-boot
