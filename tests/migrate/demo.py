@@ -84,6 +84,21 @@ def run_mode(mode, idle, churn, max_bandwidth):
     if extra_keys:
         entry["extra"] = {k: median([(r.get("extra") or {}).get(k) for r in idle_runs])
                           for k in extra_keys}
+    # How far MemFree fell during the migration, relative to just before.
+    entry["memfree_dip_pct"] = median([
+        round(100.0 * (r["memfree_before_kb"] - r["min_memfree_kb"]) / r["memfree_before_kb"], 2)
+        for r in idle_runs if r.get("memfree_before_kb") and r.get("min_memfree_kb") is not None])
+    # The kernel helper's own figures, over every run (idle and churn).
+    helper = [r.get("extra") or {} for r in runs]
+    if any("max_lock_hold_ns" in x for x in helper):
+        entry["hint_helper"] = {
+            "max_lock_hold_ms": round(max(x.get("max_lock_hold_ns", 0) for x in helper) / 1e6, 2),
+            "max_confirm_ms": round(max(x.get("max_confirm_ns", 0) for x in helper) / 1e6, 2),
+            "median_round_ms": round(median([x["total_round_ns"] / x["rounds"] / 1e6
+                                             for x in helper[:len(idle_runs)]
+                                             if x.get("rounds")]) or 0, 1),
+            "median_pages_hinted": median([x.get("pages_hinted") for x in helper[:len(idle_runs)]]),
+        }
     inuse = entry["guest_inuse_pages"]
     entry["ratio"] = (round((entry["normal_pages"] + entry["zero_pages"]) / inuse, 2)
                       if idle_runs and inuse else None)
@@ -104,7 +119,7 @@ def fmt(v, scale=1, digits=0):
 
 def table(results):
     cols = ("mode", "sent MiB", "normal", "zero", "ratio", "total ms", "down ms", "setup ms",
-            "syncs", "in-use pg", "min free MiB", "integrity", "dst kernel")
+            "syncs", "in-use pg", "min free MiB", "dip %", "integrity", "dst kernel")
     rows = [cols]
     for mode, e in results.items():
         if e["status"] != "measured":
@@ -115,6 +130,7 @@ def table(results):
             fmt(e["zero_pages"]), fmt(e["ratio"], 1, 2), fmt(e["total_ms"]),
             fmt(e["downtime_ms"]), fmt(e["setup_ms"]), fmt(e["syncs"]),
             fmt(e["guest_inuse_pages"]), fmt(e["min_memfree_kb"], 1024),
+            fmt(e.get("memfree_dip_pct"), 1, 1),
             e["integrity"] + ("" if "error" not in e else " (error)"),
             "clean" if e["dst_kernel_clean"] else "PROBLEMS"))
     widths = [max(len(str(r[i])) for r in rows) for i in range(len(cols))]
@@ -167,6 +183,14 @@ def main():
           "max-bandwidth %d MiB/s" % (fb.GUEST_RAM_KB, a.idle, a.churn, a.max_bandwidth_mib))
     print("ratio = (normal + zero pages) / guest in-use pages; lower is better, 1.0 is ideal")
     print(table(results))
+    for mode, e in results.items():
+        h = e.get("hint_helper")
+        if h:
+            print("%s kernel helper: longest zone->lock hold per batch %.1f ms (of which confirming "
+                  "%.1f ms, the rest waiting for the device), hint round %.0f ms (median), "
+                  "%s pages hinted per migration (median)"
+                  % (mode, h["max_lock_hold_ms"], h["max_confirm_ms"], h["median_round_ms"],
+                     fmt(h["median_pages_hinted"])))
     print("results: %s (%.0fs)" % (a.out, doc["meta"]["wall_s"]))
     failed = [m for m, e in results.items()
               if e["status"] == "measured" and (e["integrity"] != "pass" or not e["dst_kernel_clean"])]
