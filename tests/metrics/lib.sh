@@ -93,6 +93,8 @@ start_prometheus() {
 global:
   scrape_interval: 1s
   evaluation_interval: 1s
+rule_files:
+  - $TOP/contrib/prometheus/fphint-alerts.yml
 scrape_configs:
   - job_name: fphint
     static_configs:

@@ -6,6 +6,7 @@
     prom_check.py URL value EXPR                  print sum(EXPR) (one float)
     prom_check.py URL wait-above EXPR V SECONDS   wait until sum(EXPR) > V
     prom_check.py URL dashboard FILE              every panel query returns data
+    prom_check.py URL rules N                     N rules loaded, all evaluated, none failing
 
 Exit 0 when the answer is yes, 1 otherwise (with one line per problem).
 """
@@ -95,6 +96,24 @@ def dashboard(base, path):
     return 1 if fails else 0
 
 
+def rules(base, n):
+    """Wait until every rule has been evaluated at least once without error."""
+    deadline = time.time() + 30
+    while True:
+        with urllib.request.urlopen(base + "/api/v1/rules", timeout=10) as r:
+            groups = json.load(r)["data"]["groups"]
+        rs = [r for g in groups for r in g["rules"]]
+        bad = [f"{r['name']}: {r.get('health')} {r.get('lastError', '')}" for r in rs
+               if r.get("health") != "ok"]
+        if len(rs) == int(n) and not bad:
+            print(f"{len(rs)} rules evaluated, all healthy")
+            return 0
+        if time.time() > deadline:
+            print(f"{len(rs)} rules (expected {n}); unhealthy: {bad}")
+            return 1
+        time.sleep(0.5)
+
+
 def main(argv):
     base, cmd, args = argv[1].rstrip("/"), argv[2], argv[3:]
     if cmd == "wait-up":
@@ -107,6 +126,8 @@ def main(argv):
         return 0 if v is not None else 1
     if cmd == "wait-above":
         return wait_above(base, *args)
+    if cmd == "rules":
+        return rules(base, args[0])
     if cmd == "dashboard":
         return dashboard(base, args[0])
     print(f"unknown command {cmd}")
