@@ -34,7 +34,7 @@ struct fphint_module_stats {
 	bool present; /* the statistics file could be read */
 	uint64_t map_attached, rounds, rounds_abandoned, pages_hinted, ranges_hinted;
 	uint64_t candidates, candidates_rejected, max_lock_hold_ns, last_round_ns;
-	uint64_t total_round_ns, inflated_pages;
+	uint64_t total_round_ns, inflated_pages, batches, slow_device_waits;
 	unsigned nr_buckets;
 	double bucket_le_ns[FPHINT_HIST_MAX]; /* INFINITY allowed */
 	uint64_t bucket_count[FPHINT_HIST_MAX];
@@ -291,6 +291,8 @@ static void fphint_module_stats_line(struct fphint_module_stats *ms, const char 
 		K(last_round_ns),
 		K(total_round_ns),
 		K(inflated_pages),
+		K(batches),
+		K(slow_device_waits),
 #undef K
 		{"lock_hold_ns_sum", offsetof(struct fphint_module_stats, hold_sum_ns)},
 		{"lock_hold_ns_count", offsetof(struct fphint_module_stats, hold_count)},
@@ -385,6 +387,11 @@ static void fphint_metrics_module(struct fphint_metrics *m, FILE *out)
 			  "Candidates rejected at confirmation (not a free buddy page under "
 			  "zone->lock).",
 			  ms.candidates_rejected);
+	fphint_metric_u64(out, "fphint_hint_batches_total", "counter",
+			  "Hint batches (one zone->lock hold each).", ms.batches);
+	fphint_metric_u64(out, "fphint_hint_slow_device_waits_total", "counter",
+			  "Batches whose buffers the device took over 1 s to use.",
+			  ms.slow_device_waits);
 	fphint_metrics_lock_histogram(out, &ms);
 	fphint_metric_double(out, "fphint_hint_lock_hold_max_seconds", "gauge",
 			     "Longest zone->lock hold of one batch.",

@@ -63,6 +63,8 @@ max_lock_hold_ns: 4200000
 last_round_ns: 180000000
 total_round_ns: $((500000000 * k))
 inflated_pages: 0
+batches: $((40 * k))
+slow_device_waits: 0
 lock_hold_ns_bucket 10000: $((2 * k))
 lock_hold_ns_bucket 100000: $((10 * k))
 lock_hold_ns_bucket 1000000: $((30 * k))
