@@ -13,7 +13,7 @@ $(KMOD_KO): $(KMOD_DEPS)
 	@mkdir -p $(KMOD_OUT)
 	@cp $(KMOD_SRCS) $(KMOD_OUT)/
 	$(MAKE) --no-print-directory -C $(KMOD_KDIR) M=$(KMOD_OUT) \
-		FPHINT_INCLUDE=$(TOP)/include modules
+		FPHINT_INCLUDE=$(TOP)/include FPHINT_WERROR=-Werror modules
 
 .PHONY: kmod
 kmod: $(KMOD_KO)
