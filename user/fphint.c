@@ -296,17 +296,6 @@ static void json_finish(struct fphint_json *j)
 
 /* ---- status ---- */
 
-static const char *const event_names[FPHINT_EV_MAX] = {
-	[FPHINT_EV_ALLOC] = "alloc",
-	[FPHINT_EV_ALLOC_FAIL] = "alloc_fail",
-	[FPHINT_EV_FREE] = "free",
-	[FPHINT_EV_ZONE_LOCKED] = "zone_locked",
-	[FPHINT_EV_PCP_REFILL] = "pcp_refill",
-	[FPHINT_EV_PCP_DRAIN] = "pcp_drain",
-	[FPHINT_EV_COMPACT_ISOLATE] = "compact_isolate",
-	[FPHINT_EV_OUT_OF_RANGE] = "out_of_range",
-};
-
 struct link_census {
 	unsigned pinned, attached; /* link_* pins; those whose link is live */
 };
@@ -395,7 +384,7 @@ static int cmd_status(struct cli *c)
 		fphint_json_key(&j, "events");
 		fphint_json_object_begin(&j);
 		for (int k = 0; k < FPHINT_EV_MAX; k++) {
-			fphint_json_key(&j, event_names[k]);
+			fphint_json_key(&j, fphint_event_kind_names[k]);
 			fphint_json_object_begin(&j);
 			fphint_json_kv_u64(&j, "events", st.events[k]);
 			fphint_json_kv_u64(&j, "pages", st.pages[k]);
@@ -433,7 +422,7 @@ static int cmd_status(struct cli *c)
 		printf("events:           %-16s %14s %14s\n", "kind", "events", "pages");
 		for (int k = 0; k < FPHINT_EV_MAX; k++)
 			printf("                  %-16s %14" PRIu64 " %14" PRIu64 "\n",
-			       event_names[k], (uint64_t)st.events[k], (uint64_t)st.pages[k]);
+			       fphint_event_kind_names[k], (uint64_t)st.events[k], (uint64_t)st.pages[k]);
 		printf("lost events:      %" PRIu64 "\n",
 		       have_lost ? lost_live : (uint64_t)m.lost_events);
 		if (m.last_reconcile_at && now >= m.last_reconcile_at)

@@ -181,17 +181,6 @@ static bool fphint_metrics_buddyinfo(FILE *out)
 
 /* ---- pinned maps ------------------------------------------------------- */
 
-const char *const fphint_event_kind_names[FPHINT_EV_MAX] = {
-	[FPHINT_EV_ALLOC] = "alloc",
-	[FPHINT_EV_ALLOC_FAIL] = "alloc_fail",
-	[FPHINT_EV_FREE] = "free",
-	[FPHINT_EV_ZONE_LOCKED] = "zone_locked",
-	[FPHINT_EV_PCP_REFILL] = "pcp_refill",
-	[FPHINT_EV_PCP_DRAIN] = "pcp_drain",
-	[FPHINT_EV_COMPACT_ISOLATE] = "compact_isolate",
-	[FPHINT_EV_OUT_OF_RANGE] = "out_of_range",
-};
-
 /* A counter with one sample per kind (names given) or per order (names NULL). */
 static void fphint_metric_counters(FILE *out, const char *name, const char *help,
 				   const char *const *names, const __u64 *v, int n)

@@ -41,9 +41,6 @@
 
 struct fphint_metrics;
 
-/* Label values of enum fphint_event_kind (the same words fphint status prints). */
-extern const char *const fphint_event_kind_names[FPHINT_EV_MAX];
-
 struct fphint_metrics_config {
 	const char *listen;	  /* "ADDR:PORT", parsed by fphint_parse_hostport() */
 	const char *module_stats; /* NULL = FPHINT_MODULE_STATS_PATH */

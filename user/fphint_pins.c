@@ -265,3 +265,15 @@ fail:
 	fphint_pins_close(p);
 	return ret;
 }
+
+/* Names of enum fphint_event_kind, as the CLI and the metrics print them. */
+const char *const fphint_event_kind_names[FPHINT_EV_MAX] = {
+	[FPHINT_EV_ALLOC] = "alloc",
+	[FPHINT_EV_ALLOC_FAIL] = "alloc_fail",
+	[FPHINT_EV_FREE] = "free",
+	[FPHINT_EV_ZONE_LOCKED] = "zone_locked",
+	[FPHINT_EV_PCP_REFILL] = "pcp_refill",
+	[FPHINT_EV_PCP_DRAIN] = "pcp_drain",
+	[FPHINT_EV_COMPACT_ISOLATE] = "compact_isolate",
+	[FPHINT_EV_OUT_OF_RANGE] = "out_of_range",
+};

@@ -42,4 +42,7 @@ int fphint_stats_sum(const struct fphint_pins *p, struct fphint_stats *sum);
 /* Fill "dir/name" into buf; -ENAMETOOLONG if it does not fit. */
 int fphint_pin_path(char *buf, size_t len, const char *dir, const char *name);
 
+/* Names of enum fphint_event_kind ("alloc", "free", ...). */
+extern const char *const fphint_event_kind_names[FPHINT_EV_MAX];
+
 #endif
