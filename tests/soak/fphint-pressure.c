@@ -54,7 +54,8 @@ static const char *const vmstat_keys[] = {
 	"pgscan_kswapd",    "pgscan_direct",   "pgsteal_kswapd",     "allocstall_normal",
 	"compact_stall",    "compact_success", "compact_fail",	     "compact_migrate_scanned",
 	"compact_isolated", "thp_fault_alloc", "thp_fault_fallback", "kswapd_low_wmark_hit_quickly",
-	"oom_kill",	    "pageoutrun",      "slabs_scanned",
+	"oom_kill",	    "pageoutrun",      "slabs_scanned",	     "pswpout",
+	"pswpin",
 };
 #define NR_VMSTAT (sizeof(vmstat_keys) / sizeof(vmstat_keys[0]))
 

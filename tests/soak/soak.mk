@@ -9,6 +9,12 @@ $(FPHINT_PRESSURE): tests/soak/fphint-pressure.c
 	$(CC) $(CFLAGS_COMMON) -static -o $@ $<
 ALL_TARGETS += $(FPHINT_PRESSURE)
 GUEST_EXTRA_FILES += $(FPHINT_PRESSURE)
+# zram swap in the soak's guest (the Debian kernel's own modules): with no
+# disk, swap to compressed RAM is what lets reclaim take anonymous pages.
+# Expanded where guest.mk sorts the list, after it has found GUEST_KVER.
+GUEST_EXTRA_FILES += $(wildcard /lib/modules/$(GUEST_KVER)/kernel/mm/zsmalloc.ko \
+	/lib/modules/$(GUEST_KVER)/kernel/drivers/block/zram/zram.ko \
+	/lib/modules/$(GUEST_KVER)/kernel/crypto/lzo-rle.ko)
 
 SOAK_MIGRATIONS ?= 50
 .PHONY: soak

@@ -81,6 +81,18 @@ def start_pressure(vm):
                         % vm.run("cat /run/fphint-pressure.log")[1])
 
 
+def setup_swap(vm, mib):
+    """zram swap: with no disk, the only way reclaim can take anonymous
+    pages (pressure chunks, churn buffers), so that kswapd really scans,
+    swaps out and frees pages while migrations run."""
+    if not mib:
+        return
+    vm.check("insmod /lib/fphint/lzo-rle.ko && insmod /lib/fphint/zsmalloc.ko && "
+             "insmod /lib/fphint/zram.ko && "
+             "echo %dM >/sys/block/zram0/disksize && mkswap /dev/zram0 >/dev/null && "
+             "swapon /dev/zram0" % mib)
+
+
 def wait_map_attached(vm, timeout=90):
     dl = time.monotonic() + timeout
     while time.monotonic() < dl:
@@ -91,8 +103,9 @@ def wait_map_attached(vm, timeout=90):
 
 
 class Soak:
-    def __init__(self, bench, migrations):
+    def __init__(self, bench, migrations, swap_mib):
         self.bench = bench
+        self.swap_mib = swap_mib
         self.migrations = migrations
         self.rows = []
         self.vm = None
@@ -106,6 +119,7 @@ class Soak:
         if not wait_map_attached(vm):
             raise fb.BenchError("fphintd did not hand the map over at boot")
         fb.start_workload(vm, churn=True)
+        setup_swap(vm, self.swap_mib)
         start_pressure(vm)
         serialize_qmp(vm)
         self.vm = vm
@@ -330,7 +344,7 @@ def summary(rows, wanted, elapsed):
                                  last.get("mismatches")))
         print("reclaim/compaction (vmstat deltas): %s" % ", ".join(
             "%s=%s" % (k, last.get(k)) for k in (
-                "pgscan_kswapd", "pgsteal_kswapd", "pgscan_direct", "allocstall_normal",
+                "pgscan_kswapd", "pgsteal_kswapd", "pswpout", "pswpin", "pgscan_direct", "allocstall_normal",
                 "pageoutrun", "slabs_scanned", "compact_stall", "compact_success", "compact_isolated",
                 "thp_fault_alloc", "thp_fault_fallback", "oom_kill")))
         m = done[-1]["module"]
@@ -349,6 +363,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--migrations", type=int, default=50)
     ap.add_argument("--out", help="write every row as JSON here")
+    ap.add_argument("--swap-mib", type=int, default=384,
+                    help="zram swap in the guest (0: none)")
     a = ap.parse_args()
     if a.migrations < 1:
         ap.error("--migrations must be at least 1")
@@ -362,7 +378,7 @@ def main():
     print(HEADER)
     try:
         with fb.Bench("soak", timeout=300 + 120 * a.migrations) as bench:
-            soak = Soak(bench, a.migrations)
+            soak = Soak(bench, a.migrations, a.swap_mib)
             try:
                 rows = soak.run()
             except fb.BenchError as e:
