@@ -34,14 +34,22 @@ endef
 $(foreach t,$(FUZZ_TARGETS),$(eval $(call FUZZ_RULES,$(t))))
 FUZZ_REPLAY_BINS := $(patsubst %,$(BUILD)/tests/fuzz/replay_%,$(FUZZ_TARGETS))
 
+# The CLI's command line, end to end (fork/exec of the static fphint, as
+# root in a private mount namespace): fuzz only, no replay (needs root).
+$(FUZZ_DIR)/bin/fuzz_cli: fuzz/fuzz_cli.c $(FUZZ_HDRS)
+	@mkdir -p $(@D)
+	$(FUZZ_CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined \
+		-fno-sanitize-recover=all -o $@ $<
+
 .PHONY: fuzz fuzz-build
-fuzz-build: $(patsubst %,$(FUZZ_DIR)/bin/fuzz_%,$(FUZZ_TARGETS))
+fuzz-build: $(patsubst %,$(FUZZ_DIR)/bin/fuzz_%,$(FUZZ_TARGETS) cli) $(FPHINT_CLI)
 # FUZZ_SECONDS per target; results in build/fuzz/report.txt.
 fuzz: fuzz-build
-	@FUZZ_SECONDS=$(FUZZ_SECONDS) $(TOP)/fuzz/run-fuzz.sh $(FUZZ_DIR) $(FUZZ_TARGETS)
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) FPHINT_CLI=$(FPHINT_CLI) \
+		$(TOP)/fuzz/run-fuzz.sh $(FUZZ_DIR) $(FUZZ_TARGETS) cli
 
 ALL_TARGETS += $(FUZZ_REPLAY_BINS)
-TESTS_UNIT += $(TOP)/fuzz/test-fuzz-replay
+TESTS_UNIT += $(TOP)/fuzz/test-fuzz-replay $(TOP)/fuzz/test-cli-args
 
 # The guest-side fuzzer of the control device (static, into the guest image).
 FPHINT_IOCTL_FUZZ := $(BUILD)/bin/fphint-ioctl-fuzz

@@ -22,7 +22,9 @@ for t in "$@"; do
 	# fuzz/corpus/TARGET/ (with the fix) and replays in the unit suite.
 	rm -rf "$crashes"
 	mkdir -p "$corpus" "$crashes"
-	cp -n "$top/fuzz/corpus/$t/"* "$corpus/" 2>/dev/null
+	# Seeds: fuzz/corpus/TARGET (also replayed by the unit suite) or,
+	# for targets that cannot replay without root, fuzz/seeds/TARGET.
+	cp -n "$top/fuzz/corpus/$t/"* "$top/fuzz/seeds/$t/"* "$corpus/" 2>/dev/null
 	echo "fuzz: $t for ${secs}s (log $log)"
 	"$out/bin/fuzz_$t" -max_total_time="$secs" -print_final_stats=1 -timeout=10 \
 		-rss_limit_mb=1024 -artifact_prefix="$crashes/" "$corpus" >"$log" 2>&1
