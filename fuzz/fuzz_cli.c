@@ -109,12 +109,29 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		_exit(127);
 	}
 	close(pipefd[1]);
-	while ((r = read(pipefd[0], err + got, STDERR_BYTES - got)) > 0)
-		got += (size_t)r;
+	/*
+	 * Drain to EOF: libFuzzer's own timer interrupts read (EINTR), and a
+	 * reader that gave up early would kill the CLI with SIGPIPE.
+	 */
+	for (;;) {
+		char sink[512];
+
+		if (got < STDERR_BYTES)
+			r = read(pipefd[0], err + got, STDERR_BYTES - got);
+		else
+			r = read(pipefd[0], sink, sizeof(sink));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		if (got < STDERR_BYTES)
+			got += (size_t)r;
+	}
 	close(pipefd[0]);
 	err[got] = '\0';
-	if (waitpid(pid, &status, 0) != pid)
-		abort();
+	while (waitpid(pid, &status, 0) != pid)
+		if (errno != EINTR)
+			abort();
 	if (WIFSIGNALED(status)) {
 		fprintf(stderr, "fuzz_cli: fphint killed by signal %d%s\n", WTERMSIG(status),
 			WTERMSIG(status) == SIGALRM ? " (hang)" : "");
