@@ -1,8 +1,10 @@
 # soak fragment: fault and soak migrations under memory pressure.
-include tests/perm/perm.mk
 #   make soak            50 ping-pong fphint migrations with faults (not in make test)
 #   SOAK_MIGRATIONS=N    another count
 # A 5-migration version with the same faults is in TESTS_MIGRATE.
+# The permission tests' fragment comes along (the top Makefile includes
+# this one only).
+include tests/perm/perm.mk
 FPHINT_PRESSURE := $(BUILD)/bin/fphint-pressure
 $(FPHINT_PRESSURE): tests/soak/fphint-pressure.c
 	@mkdir -p $(@D)
