@@ -24,14 +24,14 @@
 #endif
 
 #define FPHINT_LAYOUT_VERSION 1
-#define FPHINT_MAGIC 0x46504831u /* "FPH1" */
+#define FPHINT_MAGIC	      0x46504831u /* "FPH1" */
 
 /* Where the agent pins everything (bpffs). */
-#define FPHINT_PIN_DIR "/sys/fs/bpf/fphint"
-#define FPHINT_PIN_BITMAP "bitmap" /* struct fphint_word[]  */
-#define FPHINT_PIN_META "meta" /* struct fphint_meta[1]  */
-#define FPHINT_PIN_STATS "stats" /* per-cpu struct fphint_stats[1] */
-#define FPHINT_PIN_LINK_PREFIX "link_" /* link_<program name> */
+#define FPHINT_PIN_DIR	       "/sys/fs/bpf/fphint"
+#define FPHINT_PIN_BITMAP      "bitmap" /* struct fphint_word[]  */
+#define FPHINT_PIN_META	       "meta"	/* struct fphint_meta[1]  */
+#define FPHINT_PIN_STATS       "stats"	/* per-cpu struct fphint_stats[1] */
+#define FPHINT_PIN_LINK_PREFIX "link_"	/* link_<program name> */
 
 /* Pages per bitmap word: bit (pfn % 64) of word (pfn / 64). */
 #define FPHINT_PAGES_PER_WORD 64
@@ -64,32 +64,32 @@ struct fphint_word {
  * Written by the agent (and epoch by the consumer of the delta set).
  */
 struct fphint_meta {
-	__u32 magic; /* FPHINT_MAGIC */
-	__u32 layout_version; /* FPHINT_LAYOUT_VERSION */
-	__u64 nr_pfns; /* the bitmap covers pfns [0, nr_pfns) */
-	__u64 vmemmap_base; /* struct page of pfn 0 (calibrated) */
-	__u32 struct_page_size; /* sizeof(struct page), from BTF */
-	__u32 page_size; /* bytes per page frame */
-	__u64 epoch; /* bumped at every delta snapshot */
-	__u64 agent_pid; /* pid of the agent that last owned the maps */
-	__u64 seeded_at; /* CLOCK_REALTIME ns of the initial seed */
+	__u32 magic;		 /* FPHINT_MAGIC */
+	__u32 layout_version;	 /* FPHINT_LAYOUT_VERSION */
+	__u64 nr_pfns;		 /* the bitmap covers pfns [0, nr_pfns) */
+	__u64 vmemmap_base;	 /* struct page of pfn 0 (calibrated) */
+	__u32 struct_page_size;	 /* sizeof(struct page), from BTF */
+	__u32 page_size;	 /* bytes per page frame */
+	__u64 epoch;		 /* bumped at every delta snapshot */
+	__u64 agent_pid;	 /* pid of the agent that last owned the maps */
+	__u64 seeded_at;	 /* CLOCK_REALTIME ns of the initial seed */
 	__u64 last_reconcile_at; /* CLOCK_REALTIME ns, 0 = never */
 	__u64 reconcile_runs;
-	__u64 reconcile_set; /* bits set: buddy pages the map had as used */
+	__u64 reconcile_set;	 /* bits set: buddy pages the map had as used */
 	__u64 reconcile_cleared; /* bits cleared: not buddy, map had free */
-	__u64 lost_events; /* recursion misses of our programs, summed */
+	__u64 lost_events;	 /* recursion misses of our programs, summed */
 };
 
 /* Event kinds counted in struct fphint_stats. */
 enum fphint_event_kind {
-	FPHINT_EV_ALLOC = 0, /* kmem:mm_page_alloc with a page */
-	FPHINT_EV_ALLOC_FAIL, /* kmem:mm_page_alloc without a page */
-	FPHINT_EV_FREE, /* kmem:mm_page_free */
-	FPHINT_EV_ZONE_LOCKED, /* kmem:mm_page_alloc_zone_locked, to caller */
-	FPHINT_EV_PCP_REFILL, /* kmem:mm_page_alloc_zone_locked, to pcp */
-	FPHINT_EV_PCP_DRAIN, /* kmem:mm_page_pcpu_drain */
+	FPHINT_EV_ALLOC = 0,	   /* kmem:mm_page_alloc with a page */
+	FPHINT_EV_ALLOC_FAIL,	   /* kmem:mm_page_alloc without a page */
+	FPHINT_EV_FREE,		   /* kmem:mm_page_free */
+	FPHINT_EV_ZONE_LOCKED,	   /* kmem:mm_page_alloc_zone_locked, to caller */
+	FPHINT_EV_PCP_REFILL,	   /* kmem:mm_page_alloc_zone_locked, to pcp */
+	FPHINT_EV_PCP_DRAIN,	   /* kmem:mm_page_pcpu_drain */
 	FPHINT_EV_COMPACT_ISOLATE, /* compaction free scanner took pages */
-	FPHINT_EV_OUT_OF_RANGE, /* pfn outside [0, nr_pfns) or bad order */
+	FPHINT_EV_OUT_OF_RANGE,	   /* pfn outside [0, nr_pfns) or bad order */
 	FPHINT_EV_MAX
 };
 

@@ -4,7 +4,7 @@
 set -euo pipefail
 
 PKGS=(
-	make gcc clang llvm pkg-config
+	make gcc clang clang-format llvm pkg-config
 	libbpf-dev libelf-dev zlib1g-dev bpftool
 	linux-headers-cloud-amd64 linux-image-cloud-amd64 kmod
 	qemu-system-x86 busybox-static cpio

@@ -432,7 +432,8 @@ static int cmd_status(struct cli *c)
 		printf("events:           %-16s %14s %14s\n", "kind", "events", "pages");
 		for (int k = 0; k < FPHINT_EV_MAX; k++)
 			printf("                  %-16s %14" PRIu64 " %14" PRIu64 "\n",
-			       fphint_event_kind_names[k], (uint64_t)st.events[k], (uint64_t)st.pages[k]);
+			       fphint_event_kind_names[k], (uint64_t)st.events[k],
+			       (uint64_t)st.pages[k]);
 		printf("lost events:      %" PRIu64 "\n",
 		       have_lost ? lost_live : (uint64_t)m.lost_events);
 		if (m.last_reconcile_at && now >= m.last_reconcile_at)
