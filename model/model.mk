@@ -3,6 +3,3 @@
 model:
 	@$(TOP)/tests/model/test-model
 TESTS_UNIT += $(TOP)/tests/model/test-model
-
-# Style: the C outside kmod/ follows .clang-format (kmod/ is checkpatch's).
-TESTS_UNIT += $(TOP)/tests/style/test-format

@@ -8,6 +8,9 @@ TESTS_UNIT ?=
 TESTS_KERNEL ?=
 TESTS_MIGRATE ?=
 
+# Style: the C outside kmod/ follows .clang-format (kmod/ is checkpatch's).
+TESTS_UNIT += $(TOP)/tests/style/test-format
+
 .PHONY: test-unit test-kernel test-migrate test-all-suites
 test-unit: all
 	@$(TOP)/tests/run-suite $(TESTS_UNIT)
