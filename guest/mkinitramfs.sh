@@ -22,6 +22,8 @@ readelf -l "$busybox" 2>/dev/null | grep -q 'program interpreter' &&
 # Private staging and output names: several makes may pack at once, and a
 # guest booting meanwhile must see the old image or the new one, whole.
 stage=$(mktemp -d "${out%/*}/stage.XXXXXX")
+# mktemp makes it 0700; it becomes the guest's /, which must be 0755.
+chmod 755 "$stage"
 tmp_out=$(mktemp "$out.XXXXXX")
 trap 'rm -rf "$stage" "$tmp_out"' EXIT
 mkdir -p "$stage"/{bin,sbin,dev,proc,sys,tmp,run,etc/fphint,lib/fphint,lib/modules/"$kver"}

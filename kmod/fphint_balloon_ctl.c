@@ -15,6 +15,7 @@
 #include <linux/miscdevice.h>
 #include <linux/fs.h>
 #include <linux/bpf.h>
+#include <linux/capability.h>
 #include <linux/mmzone.h>
 #include <linux/nodemask.h>
 #include <linux/debugfs.h>
@@ -193,6 +194,14 @@ static long fphint_ctl_ioctl(struct file *file, unsigned int cmd,
 {
 	void __user *uarg = (void __user *)arg;
 	struct fphint_handover h;
+
+	/*
+	 * The device node is 0600 root; this also holds when someone gives
+	 * the node away or passes an open fd on: the map says where free
+	 * memory is, and a map decides what the host may drop.
+	 */
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
 
 	switch (cmd) {
 	case FPHINT_IOC_HANDOVER:
