@@ -56,11 +56,11 @@
  * such full round runs to its end; later rounds of the same migration offer
  * only pages freed since the previous round (freed_since_epoch, taken with
  * xchg, meta.epoch bumped), since anything older was offered already or was
- * not dirtied.  The config field reads 0 while the host is in START, so 0 alone
- * is not a stop; a config change interrupt followed by a read of 0 is (the
- * host raises one when it stops).  A new id mid-round abandons the round
- * and serves the new one; DONE ends it; device removal ends it after the
- * current batch.
+ * not dirtied.  The config field reads 0 both in STOP and while the host is
+ * in START, so a read of 0 does not end a round (hints sent after a real STOP
+ * are ignored by the host, which soon requests a new id or says DONE).  A new
+ * id mid-round abandons the round and serves the new one; DONE ends it;
+ * device removal ends it after the current batch.
  */
 #include <linux/module.h>
 #include <linux/mm.h>
@@ -458,9 +458,19 @@ static enum fphint_round_end fphint_host_said(struct fphint_balloon *fb,
 	if (atomic_read(&fb->config_gen) == gen)
 		return FPHINT_END_COMPLETE;
 	id = fphint_read_id(fb);
-	if (id == VIRTIO_BALLOON_CMD_ID_STOP ||
-	    id == VIRTIO_BALLOON_CMD_ID_DONE)
+	if (id == VIRTIO_BALLOON_CMD_ID_DONE)
 		return FPHINT_END_HOST_STOP;
+	/*
+	 * 0 is STOP, but QEMU also reads 0 in START, and the interrupt that
+	 * announced this very round can arrive after we sent its id (the
+	 * host raises STOP and the new request back to back around a sync).
+	 * Ending the round on it would hint nothing.  So carry on: after a
+	 * real STOP the host ignores our buffers (it uses them without
+	 * applying), and it soon says DONE or requests a new id, which end
+	 * the round.
+	 */
+	if (id == VIRTIO_BALLOON_CMD_ID_STOP)
+		return FPHINT_END_COMPLETE;
 	if (id != fb->active_id)
 		return FPHINT_END_NEW_ID;
 	return FPHINT_END_COMPLETE;
