@@ -18,12 +18,8 @@ cleanup() {
 trap cleanup EXIT
 
 skip() { echo "$T: SKIP: $*"; exit 77; }
-ok() { echo "$T: ok: $*"; }
-bad() { echo "$T: FAIL: $*"; FAILS=$((FAILS + 1)); }
-finish() {
-	if [ "$FAILS" -eq 0 ]; then echo "$T: PASS"; exit 0; fi
-	echo "$T: $FAILS check(s) failed"; exit 1
-}
+# shellcheck source=../lib/checks.sh
+source "$TOP/tests/lib/checks.sh"
 
 [ "$(id -u)" = 0 ] || skip "needs root"
 [ -x "$FPHINTD" ] || { echo "$T: FAIL: $FPHINTD not built"; exit 1; }

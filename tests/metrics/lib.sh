@@ -20,13 +20,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-ok() { echo "$T: ok: $*"; }
-bad() { echo "$T: FAIL: $*"; FAILS=$((FAILS + 1)); }
-die() { echo "$T: FAIL: $*"; exit 1; }
-finish() {
-	if [ "$FAILS" -eq 0 ]; then echo "$T: PASS"; exit 0; fi
-	echo "$T: $FAILS check(s) failed"; exit 1
-}
+# shellcheck source=../lib/checks.sh
+source "$TOP/tests/lib/checks.sh"
 
 [ "$(id -u)" = 0 ] || { echo "$T: SKIP: needs root"; exit 77; }
 [ -x "$FPHINTD" ] || die "$FPHINTD not built"

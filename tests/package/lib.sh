@@ -6,13 +6,8 @@ set -u
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 T=${0##*/}
 FAILS=0
-ok() { echo "$T: ok: $*"; }
-bad() { echo "$T: FAIL: $*"; FAILS=$((FAILS + 1)); }
-die() { echo "$T: FAIL: $*"; exit 1; }
-finish() {
-	if [ "$FAILS" -eq 0 ]; then echo "$T: PASS"; exit 0; fi
-	echo "$T: $FAILS check(s) failed"; exit 1
-}
+# shellcheck source=../lib/checks.sh
+source "$TOP/tests/lib/checks.sh"
 [ "$(id -u)" = 0 ] || { echo "$T: SKIP: needs root"; exit 77; }
 "$TOP/contrib/deb/packaging-deps" test || die "packaging tools missing"
 
