@@ -66,7 +66,12 @@ struct fphint_ctl_stats {
 	__u64 lock_hold_hist[FPHINT_HOLD_BUCKETS];
 	__u64 lock_hold_count;
 	__u64 lock_hold_sum_ns;
-	__u64 reserved[7];
+	/*
+	 * Last migration: from the host's first request to the first hint
+	 * buffer it used (it applies a hint before using its buffer).
+	 */
+	__u64 last_first_hint_ns;
+	__u64 reserved[6];
 };
 
 #define FPHINT_IOC_MAGIC    0xF7

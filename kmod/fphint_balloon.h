@@ -14,6 +14,7 @@
 #include <linux/virtio_balloon.h>
 #include <linux/balloon_compaction.h>
 #include <linux/notifier.h>
+#include <linux/seq_file.h>
 
 #include "fphint_layout.h"
 #include "fphint_ioctl.h"
@@ -53,6 +54,7 @@ struct fphint_balloon {
 	bool in_migration; /* a round ran since the last DONE */
 	bool full_done; /* a full round of this migration ran to its end */
 	atomic_t config_gen; /* bumped at every config change interrupt */
+	u64 config_ns; /* ktime of the last config change interrupt */
 	__virtio32 id_buf; /* OUT buffer for the id / STOP */
 	bool id_busy; /* id_buf is queued, not used yet */
 };
@@ -78,5 +80,6 @@ void fphint_done_poll(struct work_struct *work);
 void fphint_queue_delayed(struct fphint_balloon *fb, struct delayed_work *w,
 			  unsigned long delay);
 bool fphint_hint_refused(void);
+int fphint_batches_show(struct seq_file *m, void *v);
 
 #endif /* FPHINT_BALLOON_H */

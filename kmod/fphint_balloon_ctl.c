@@ -268,9 +268,11 @@ static int fphint_stats_show(struct seq_file *m, void *v)
 	}
 	seq_printf(m, "lock_hold_ns_count: %llu\n", s->lock_hold_count);
 	seq_printf(m, "lock_hold_ns_sum: %llu\n", s->lock_hold_sum_ns);
+	seq_printf(m, "last_first_hint_ns: %llu\n", s->last_first_hint_ns);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(fphint_stats);
+DEFINE_SHOW_ATTRIBUTE(fphint_batches);
 
 int fphint_ctl_init(void)
 {
@@ -281,6 +283,8 @@ int fphint_ctl_init(void)
 	fphint_debugfs_dir = debugfs_create_dir("fphint_balloon", NULL);
 	debugfs_create_file("stats", 0400, fphint_debugfs_dir, NULL,
 			    &fphint_stats_fops);
+	debugfs_create_file("batches", 0400, fphint_debugfs_dir, NULL,
+			    &fphint_batches_fops);
 	return 0;
 }
 

@@ -33,8 +33,9 @@
  *
  * The hold is bounded by batch_ranges (module parameter) buffers and
  * FPHINT_BATCH_WORDS bitmap words (FPHINT_BATCH_WORDS * 64 pfns) per
- * batch; the longest hold and each round's time are in debugfs
- * fphint_balloon/stats.
+ * batch, and by how long the device takes to use them; the longest hold
+ * and each round's time are in debugfs fphint_balloon/stats, the last
+ * batches one by one in fphint_balloon/batches.
  *
  * A device that never uses a buffer: we keep waiting, because releasing
  * the lock would let the pages be reused while the host may still apply
@@ -71,24 +72,34 @@
 #include <linux/sched.h>
 #include <linux/scatterlist.h>
 #include <linux/delay.h>
+#include <linux/slab.h>
+#include <linux/nodemask.h>
+#include <linux/vmstat.h>
 #include <linux/virtio_config.h>
 
 #include "fphint_balloon.h"
 
 /*
- * IN buffers per zone->lock hold.  Fewer means shorter holds, but QEMU 7.2
- * then needs more bitmap_mutex windows per round, and measured rounds got
- * slower (more free pages sent before their hint landed): 16 here.
+ * QEMU 7.2 applies each hint under its migration bitmap_mutex, which the
+ * migration thread holds for up to 50 ms at a time while it sends pages,
+ * and it takes one range per buffer (only the first sg entry).  Once its
+ * iothread has the mutex it drains every queued buffer, so a batch costs
+ * about one such wait however many buffers it carries, and every page
+ * the migration thread reaches before its hint lands is sent for nothing.
+ * So a batch carries many buffers, in address order: the migration thread
+ * sends in that order, and whenever the iothread loses the mutex between
+ * two buffers, the lowest ranges are the ones it would reach first.
  */
-static unsigned int batch_ranges = 16;
+static unsigned int batch_ranges = 256;
 module_param(batch_ranges, uint, 0644);
-MODULE_PARM_DESC(batch_ranges, "hint buffers per zone->lock hold (1..64)");
-/* Bitmap words scanned per zone->lock hold (64 pfns each): 2 GiB. */
-#define FPHINT_BATCH_WORDS 8192
-/* Blocks of this order are hinted first in a migration's first round. */
-#define FPHINT_BIG_ORDER (MAX_ORDER - 1)
-/* Ranges of big blocks this long (128 MiB) go before the other ones. */
-#define FPHINT_HUGE_PAGES BIT(15)
+MODULE_PARM_DESC(batch_ranges,
+		 "most hint buffers per zone->lock hold (1..1000; default 256)");
+#define FPHINT_BATCH_RANGES_MAX 1000U
+/*
+ * Bitmap words scanned per zone->lock hold (64 pfns each): 8 GiB.  Words
+ * inside a block already confirmed cost one atomic each.
+ */
+#define FPHINT_BATCH_WORDS 32768
 /* Longest range in one buffer (sg lengths are 32-bit). */
 #define FPHINT_RANGE_MAX_PAGES BIT(19)
 #define FPHINT_SLOW_WAIT_NS (1000ULL * NSEC_PER_MSEC)
@@ -101,25 +112,21 @@ enum fphint_round_end {
 	FPHINT_END_DEVICE_DEAD,
 };
 
-/*
- * QEMU 7.2 applies each hint under its migration bitmap_mutex, which the
- * migration thread holds for up to 50 ms at a time while it sends pages:
- * every buffer can cost that long, and the migration thread sends free
- * pages that are not hinted yet.  So a first round hints the long runs of
- * big blocks first (few buffers, most pages), then the rest.
- */
-enum fphint_pass {
-	FPHINT_PASS_ALL, /* later rounds: every candidate */
-	FPHINT_PASS_HUGE, /* first round: big-block ranges >= HUGE_PAGES */
-	FPHINT_PASS_BIG, /* then the shorter big-block ranges */
-	FPHINT_PASS_SMALL, /* then the smaller blocks */
+/* A run of confirmed free pages, before it is queued. */
+struct fphint_range {
+	unsigned long start, nr;
 };
 
 struct fphint_round {
 	struct fphint_balloon *fb;
+	u64 asked_ns; /* ktime of the config interrupt that asked for it */
 	struct fphint_map_ref map;
 	bool delta; /* later round of a migration: freed_since_epoch only */
-	enum fphint_pass pass;
+	struct fphint_range *pending; /* a batch's ranges, not queued yet */
+	/* The zone being hinted, and its pfns [zone_start, zone_end). */
+	struct zone *zone;
+	unsigned long zone_start, zone_end;
+	u64 end_word; /* first word past the zone (or the map) */
 	u64 word; /* cursor: word holding the next candidates */
 	u64 mask; /* candidate bits of that word not yet looked at */
 	bool loaded; /* mask holds word's candidates */
@@ -128,6 +135,7 @@ struct fphint_round {
 	u64 max_hold_ns;
 	u64 max_confirm_ns; /* the part of a hold before the device wait */
 	bool dead; /* the device stopped processing: hint nothing more */
+	bool hinted; /* the device used one of the round's hint buffers */
 };
 
 bool fphint_hint_refused(void)
@@ -173,14 +181,20 @@ static int fphint_reap(struct fphint_balloon *fb, bool *any)
  * under zone->lock with interrupts off, so it only spins.  Returns false
  * if the device died first.
  */
-static bool fphint_wait_used(struct fphint_balloon *fb, unsigned int n)
+static bool fphint_wait_used(struct fphint_balloon *fb, unsigned int n,
+			     u64 *first_used)
 {
 	u64 start = ktime_get_ns(), now, poked = start;
 	unsigned int spins = 0;
 	bool warned = false, any;
 
+	*first_used = 0;
 	while (n) {
-		n -= fphint_reap(fb, &any);
+		if (fphint_reap(fb, &any)) {
+			n--;
+			if (!*first_used)
+				*first_used = ktime_get_ns();
+		}
 		if (any)
 			continue;
 		cpu_relax();
@@ -260,25 +274,42 @@ static bool fphint_send_out(struct fphint_balloon *fb, u32 value)
 	return true;
 }
 
-/* Loads the candidate bits of the cursor's word; false at the map's end. */
+/* The bits of @word whose pfns lie in the round's zone. */
+static u64 fphint_zone_bits(const struct fphint_round *r, u64 word)
+{
+	unsigned long base = word * FPHINT_PAGES_PER_WORD;
+	u64 bits = ~0ULL;
+
+	if (r->zone_start > base)
+		bits &= ~0ULL << (r->zone_start - base);
+	if (r->zone_end < base + FPHINT_PAGES_PER_WORD)
+		bits &= ~0ULL >> (base + FPHINT_PAGES_PER_WORD - r->zone_end);
+	return bits;
+}
+
+/* Loads the candidate bits of the cursor's word; false at the zone's end. */
 static bool fphint_load_word(struct fphint_round *r)
 {
 	struct fphint_word *w;
-	u64 freed;
+	u64 freed, bits;
 
 	while (!r->loaded || !r->mask) {
 		if (r->loaded)
 			r->word++;
-		if (r->word >= r->map.nr_words)
+		if (r->word >= r->end_word)
 			return false;
 		w = &r->map.words[r->word];
-		r->mask = READ_ONCE(w->free);
+		bits = fphint_zone_bits(r, r->word);
+		r->mask = READ_ONCE(w->free) & bits;
 		r->loaded = true;
-		/* Later passes of a first round look at the same bits. */
-		if (r->pass > FPHINT_PASS_HUGE)
-			continue;
-		/* Every round takes the delta set: the next round's base. */
-		freed = xchg(&w->freed_since_epoch, 0);
+		/*
+		 * Every round takes the delta set: the next round's base.  A
+		 * word shared with another zone keeps that zone's bits.
+		 */
+		if (bits == ~0ULL)
+			freed = xchg(&w->freed_since_epoch, 0);
+		else
+			freed = atomic64_fetch_andnot(bits, (atomic64_t *)&w->freed_since_epoch);
 		if (r->delta)
 			r->mask &= freed;
 		r->candidates += hweight64(r->mask);
@@ -294,6 +325,17 @@ static unsigned long fphint_peek(struct fphint_round *r)
 static void fphint_consume(struct fphint_round *r)
 {
 	r->mask &= r->mask - 1;
+}
+
+/* Drops the word's candidates below covered_to: a block took them. */
+static void fphint_skip_covered(struct fphint_round *r)
+{
+	unsigned long base = r->word * FPHINT_PAGES_PER_WORD;
+
+	if (r->covered_to >= base + FPHINT_PAGES_PER_WORD)
+		r->mask = 0;
+	else if (r->covered_to > base)
+		r->mask &= ~0ULL << (r->covered_to - base);
 }
 
 /*
@@ -327,23 +369,18 @@ static bool fphint_free_block(struct zone *zone, unsigned long pfn,
 	return false;
 }
 
-static bool fphint_add_range(struct fphint_round *r, unsigned long start,
-			     unsigned long nr)
+static bool fphint_add_range(struct fphint_round *r,
+			     const struct fphint_range *range)
 {
 	struct scatterlist sg;
 
-	/* The huge pass took the long ranges, the big pass the rest. */
-	if ((r->pass == FPHINT_PASS_HUGE && nr < FPHINT_HUGE_PAGES) ||
-	    (r->pass == FPHINT_PASS_BIG && nr >= FPHINT_HUGE_PAGES))
-		return true;
-
 	sg_init_table(&sg, 1);
-	sg_set_page(&sg, pfn_to_page(start), nr << PAGE_SHIFT, 0);
+	sg_set_page(&sg, pfn_to_page(range->start), range->nr << PAGE_SHIFT, 0);
 	/* One sg, no indirect table: GFP_ATOMIC is never used. */
 	if (virtqueue_add_inbuf(r->fb->hint_vq, &sg, 1, r->fb, GFP_ATOMIC))
 		return false;
 	r->ranges++;
-	r->pages += nr;
+	r->pages += range->nr;
 	return true;
 }
 
@@ -360,82 +397,112 @@ static void fphint_count_hold(u64 hold_ns)
 	fphint_stats.lock_hold_sum_ns += hold_ns;
 }
 
-/* One batch under one zone->lock hold.  False when the map is done. */
+/*
+ * The last batches, for debugfs fphint_balloon/batches: when each began
+ * (relative to its round's config interrupt), how long the confirm scan
+ * and the whole hold took, what it hinted.  This is what explains a round
+ * that came too late for the host.
+ */
+#define FPHINT_TRACE_LEN 256
+struct fphint_batch_rec {
+	u32 id;
+	u8 zone;
+	u16 ranges;
+	u64 start_ns, confirm_ns, first_used_ns, hold_ns, pages, first_pfn;
+};
+
+static struct fphint_batch_rec fphint_trace[FPHINT_TRACE_LEN];
+static unsigned int fphint_trace_next;
+static DEFINE_SPINLOCK(fphint_trace_lock);
+
+static void fphint_trace_batch(const struct fphint_batch_rec *rec)
+{
+	spin_lock(&fphint_trace_lock);
+	fphint_trace[fphint_trace_next++ % FPHINT_TRACE_LEN] = *rec;
+	spin_unlock(&fphint_trace_lock);
+}
+
+int fphint_batches_show(struct seq_file *m, void *v)
+{
+	unsigned int i, n, first;
+
+	seq_puts(m, "id zone start_us confirm_us first_used_us hold_us ranges pages first_pfn\n");
+	spin_lock(&fphint_trace_lock);
+	n = min_t(unsigned int, fphint_trace_next, FPHINT_TRACE_LEN);
+	first = fphint_trace_next - n;
+	for (i = 0; i < n; i++) {
+		const struct fphint_batch_rec *b =
+			&fphint_trace[(first + i) % FPHINT_TRACE_LEN];
+
+		seq_printf(m, "%#x %u %llu %llu %llu %llu %u %llu %llu\n", b->id,
+			   b->zone, b->start_ns / 1000, b->confirm_ns / 1000,
+			   b->first_used_ns / 1000, b->hold_ns / 1000, b->ranges,
+			   b->pages, b->first_pfn);
+	}
+	spin_unlock(&fphint_trace_lock);
+	return 0;
+}
+
+/*
+ * One batch under one zone->lock hold: confirm candidates of the round's
+ * zone into up to batch_ranges ranges, queue them in address order, wait
+ * for the device to use them all.  False when the zone is done.
+ */
 static bool fphint_batch(struct fphint_round *r)
 {
-	struct zone *zone = NULL;
-	unsigned long flags, pfn, start, nr;
-	unsigned long range_start = 0, range_nr = 0;
-	unsigned int added = 0, looked = 0;
-	bool big, want_big = r->pass == FPHINT_PASS_HUGE ||
-			     r->pass == FPHINT_PASS_BIG;
-	u64 first_word, t0, hold, ranges_before = r->ranges;
+	struct zone *zone = r->zone;
+	struct virtqueue *vq = r->fb->hint_vq;
+	struct fphint_range *ranges = r->pending;
+	unsigned long flags, pfn, start, nr, covered;
+	unsigned int cap, n = 0, added = 0;
+	u64 first_word, t0, hold, pages_before = r->pages, first_used = 0;
+	struct fphint_batch_rec rec;
 
-	/* Find the first candidate's zone without the lock. */
-	for (;;) {
-		if (!fphint_load_word(r))
-			return false;
-		pfn = fphint_peek(r);
-		if (pfn >= r->covered_to && pfn_valid(pfn))
-			break;
-		if (pfn >= r->covered_to)
-			r->rejected += r->pass <= FPHINT_PASS_HUGE;
-		fphint_consume(r);
-	}
-	zone = page_zone(pfn_to_page(pfn));
+	/* One descriptor stays free for the STOP that ends the round. */
+	cap = min3(clamp(READ_ONCE(batch_ranges), 1U, FPHINT_BATCH_RANGES_MAX),
+		   vq->num_free ? vq->num_free - 1 : 0, FPHINT_BATCH_RANGES_MAX);
+	if (!cap || !fphint_load_word(r))
+		return false;
 	first_word = r->word;
 
 	spin_lock_irqsave(&zone->lock, flags);
 	t0 = ktime_get_ns();
-	while (added < clamp(READ_ONCE(batch_ranges), 1U, 64U) &&
-	       r->word - first_word < FPHINT_BATCH_WORDS) {
-		if (!fphint_load_word(r))
-			break;
+	while (r->word - first_word < FPHINT_BATCH_WORDS &&
+	       fphint_load_word(r)) {
 		pfn = fphint_peek(r);
 		if (pfn < r->covered_to) {
-			fphint_consume(r);
+			fphint_skip_covered(r);
 			continue;
-		}
-		/* Another zone: the next batch takes its lock. */
-		if (!zone_spans_pfn(zone, pfn)) {
-			/* Unless it is this batch's first: a hole's page. */
-			if (!looked) {
-				fphint_consume(r);
-				r->rejected += r->pass <= FPHINT_PASS_HUGE;
-			}
-			break;
 		}
 		fphint_consume(r);
-		looked++;
 		if (!fphint_free_block(zone, pfn, &start, &nr)) {
-			r->rejected += r->pass <= FPHINT_PASS_HUGE;
+			r->rejected++;
 			continue;
 		}
+		covered = r->covered_to;
 		r->covered_to = start + nr;
-		/* The big pass takes big blocks, the small pass the rest. */
-		big = nr >= 1UL << FPHINT_BIG_ORDER;
-		if (r->pass != FPHINT_PASS_ALL && big != want_big)
-			continue;
-		if (range_nr && range_start + range_nr == start &&
-		    range_nr + nr <= FPHINT_RANGE_MAX_PAGES) {
-			range_nr += nr;
+		if (n && ranges[n - 1].start + ranges[n - 1].nr == start &&
+		    ranges[n - 1].nr + nr <= FPHINT_RANGE_MAX_PAGES) {
+			ranges[n - 1].nr += nr;
 			continue;
 		}
-		if (range_nr) {
-			if (!fphint_add_range(r, range_start, range_nr))
-				break;
-			added++;
+		if (n == cap) {
+			/* Full: this block opens the next batch, confirmed anew. */
+			r->mask |= BIT_ULL(pfn % FPHINT_PAGES_PER_WORD);
+			r->covered_to = covered;
+			break;
 		}
-		range_start = start;
-		range_nr = nr;
+		ranges[n].start = start;
+		ranges[n].nr = nr;
+		n++;
 	}
-	if (range_nr && fphint_add_range(r, range_start, range_nr))
+	while (added < n && fphint_add_range(r, &ranges[added]))
 		added++;
-	added = r->ranges - ranges_before;
-	r->max_confirm_ns = max(r->max_confirm_ns, ktime_get_ns() - t0);
+	rec.confirm_ns = ktime_get_ns() - t0;
+	r->max_confirm_ns = max(r->max_confirm_ns, rec.confirm_ns);
 	if (added) {
-		virtqueue_kick(r->fb->hint_vq);
-		if (!fphint_wait_used(r->fb, added))
+		virtqueue_kick(vq);
+		if (!fphint_wait_used(r->fb, added, &first_used))
 			r->dead = true;
 	}
 	hold = ktime_get_ns() - t0;
@@ -444,7 +511,19 @@ static bool fphint_batch(struct fphint_round *r)
 	r->batches++;
 	r->max_hold_ns = max(r->max_hold_ns, hold);
 	fphint_count_hold(hold);
-	return !r->dead;
+	rec.id = r->fb->active_id;
+	rec.zone = zone_idx(zone);
+	rec.ranges = added;
+	rec.start_ns = t0 - r->asked_ns;
+	rec.hold_ns = hold;
+	rec.first_used_ns = first_used ? first_used - t0 : 0;
+	if (first_used && !r->hinted && !r->delta)
+		fphint_stats.last_first_hint_ns = first_used - r->asked_ns;
+	r->hinted |= first_used;
+	rec.pages = r->pages - pages_before;
+	rec.first_pfn = first_word * FPHINT_PAGES_PER_WORD;
+	fphint_trace_batch(&rec);
+	return !r->dead && fphint_load_word(r);
 }
 
 /* Did the host stop, finish or restart since the round began? */
@@ -476,6 +555,55 @@ static enum fphint_round_end fphint_host_said(struct fphint_balloon *fb,
 	return FPHINT_END_COMPLETE;
 }
 
+/*
+ * Hints every zone of @nid, in address order, which is the order the host
+ * sends pages in, except ZONE_DMA: its 16 MiB are the first the host sends,
+ * before any hint can land, and a batch of its own would cost the others
+ * a bitmap_mutex wait.  Returns how the round should go on.
+ */
+static unsigned int fphint_zone_order(unsigned int i)
+{
+#ifdef CONFIG_ZONE_DMA
+	BUILD_BUG_ON(ZONE_DMA != 0);
+	return (i + 1) % MAX_NR_ZONES;
+#else
+	return i;
+#endif
+}
+
+static enum fphint_round_end fphint_node(struct fphint_round *r, int nid,
+					 int gen)
+{
+	enum fphint_round_end end;
+	struct zone *zone;
+	unsigned int i;
+
+	for (i = 0; i < MAX_NR_ZONES; i++) {
+		zone = &NODE_DATA(nid)->node_zones[fphint_zone_order(i)];
+		if (!populated_zone(zone))
+			continue;
+		r->zone = zone;
+		r->zone_start = zone->zone_start_pfn;
+		r->zone_end = zone_end_pfn(zone);
+		r->word = r->zone_start / FPHINT_PAGES_PER_WORD;
+		r->end_word = min_t(u64, r->map.nr_words,
+				    DIV_ROUND_UP(r->zone_end, FPHINT_PAGES_PER_WORD));
+		r->loaded = false;
+		r->covered_to = 0;
+		for (;;) {
+			bool more = fphint_batch(r);
+
+			end = fphint_host_said(r->fb, gen);
+			if (end != FPHINT_END_COMPLETE || r->dead)
+				return end;
+			cond_resched();
+			if (!more)
+				break;
+		}
+	}
+	return FPHINT_END_COMPLETE;
+}
+
 static void fphint_check_agent(const struct fphint_meta *meta)
 {
 	pid_t pid = (pid_t)READ_ONCE(meta->agent_pid);
@@ -496,9 +624,10 @@ static void fphint_check_agent(const struct fphint_meta *meta)
 
 static enum fphint_round_end fphint_round(struct fphint_balloon *fb)
 {
-	struct fphint_round r = { .fb = fb };
+	struct fphint_round r = { .fb = fb,
+				  .asked_ns = READ_ONCE(fb->config_ns) };
 	enum fphint_round_end end = FPHINT_END_COMPLETE;
-	int gen = atomic_read(&fb->config_gen);
+	int gen = atomic_read(&fb->config_gen), nid;
 	u64 t0 = ktime_get_ns(), took;
 
 	if (!fphint_map_get(&r.map)) {
@@ -522,24 +651,17 @@ static enum fphint_round_end fphint_round(struct fphint_balloon *fb)
 		fphint_map_put();
 		return FPHINT_END_DEVICE_DEAD;
 	}
-	r.pass = r.delta ? FPHINT_PASS_ALL : FPHINT_PASS_HUGE;
-	for (;;) {
-		bool more = fphint_batch(&r);
-
-		end = fphint_host_said(fb, gen);
-		if (end != FPHINT_END_COMPLETE || r.dead)
+	r.pending = kmalloc_array(FPHINT_BATCH_RANGES_MAX, sizeof(*r.pending),
+				  GFP_KERNEL);
+	/* Out of memory (the allocator said so): a round hinting nothing. */
+	if (!r.pending)
+		end = FPHINT_END_HOST_STOP;
+	for_each_online_node(nid) {
+		if (end != FPHINT_END_COMPLETE)
 			break;
-		if (!more) {
-			if (r.pass == FPHINT_PASS_ALL ||
-			    r.pass == FPHINT_PASS_SMALL)
-				break;
-			r.pass++;
-			r.word = 0;
-			r.loaded = false;
-			r.covered_to = 0;
-		}
-		cond_resched();
+		end = fphint_node(&r, nid, gen);
 	}
+	kfree(r.pending);
 	if (r.dead)
 		end = FPHINT_END_DEVICE_DEAD;
 	if (end == FPHINT_END_COMPLETE)

@@ -25,6 +25,7 @@
 #include <linux/oom.h>
 #include <linux/delay.h>
 #include <linux/slab.h>
+#include <linux/timekeeping.h>
 #include <linux/virtio_config.h>
 #include <uapi/linux/virtio_ring.h>
 
@@ -192,6 +193,7 @@ static void fphint_config_changed(struct virtio_device *vdev)
 	fphint_queue(fb, system_freezable_wq, &fb->size_work);
 	if (virtio_has_feature(vdev, VIRTIO_BALLOON_F_FREE_PAGE_HINT)) {
 		/* Tells a running round that the host said something. */
+		WRITE_ONCE(fb->config_ns, ktime_get_ns());
 		atomic_inc(&fb->config_gen);
 		fphint_queue(fb, fb->hint_wq, &fb->hint_work);
 	}
