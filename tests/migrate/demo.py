@@ -23,8 +23,8 @@ is also measured unthrottled (--line-rate-runs idle migrations, row
 Writes --out (JSON): per mode the median of the idle runs for
 transferred_bytes, normal_pages, zero_pages, total_ms, downtime_ms, setup_ms,
 syncs, guest_inuse_pages, min_memfree_kb (and min_memfree_at_ms, the
-mode's numeric "extra" counters), plus ratio, integrity, dst_kernel_clean
-and runs (every record).
+mode's numeric "extra" counters), plus ratio (the median of the idle runs'
+own ratios), integrity, dst_kernel_clean and runs (every record).
 """
 import argparse
 import json
@@ -113,9 +113,9 @@ def run_mode(mode, idle, churn, max_bandwidth):
                                                   for x in helper[:len(idle_runs)]
                                                   if x.get("last_first_hint_ns")]) or 0, 1),
         }
-    inuse = entry["guest_inuse_pages"]
-    entry["ratio"] = (round((entry["normal_pages"] + entry["zero_pages"]) / inuse, 3)
-                      if idle_runs and inuse else None)
+    # The median of the runs' own ratios (not a ratio of medians).
+    entry["ratio"] = median([round((r["normal_pages"] + r["zero_pages"]) / r["guest_inuse_pages"], 4)
+                             for r in idle_runs if r["guest_inuse_pages"]])
     complete = len(runs) == idle + churn and "error" not in entry
     entry["integrity"] = ("pass" if complete and all(r["integrity"] == "pass" for r in runs)
                           else "fail")
@@ -132,8 +132,8 @@ def figures(e):
     ratio, dip = e.get("ratio"), e.get("memfree_dip_pct")
     checks = [
         ("idle ratio (normal + zero) / in-use <= 1.05", ratio is not None and ratio <= 1.05,
-         "%.3f" % ratio if ratio is not None else "-"),
-        ("min MemFree during migration within 1%% of before", dip is not None and dip <= 1.0,
+         "%.4f" % ratio if ratio is not None else "-"),
+        ("min MemFree during migration within 1% of before", dip is not None and dip <= 1.0,
          "dip %.2f%%" % dip if dip is not None else "-"),
         ("integrity and clean destination kernel log, every run (idle and churn)",
          e["integrity"] == "pass" and e["dst_kernel_clean"],
@@ -159,7 +159,7 @@ def table(results):
             continue
         rows.append((
             mode, fmt(e["transferred_bytes"], 2 ** 20), fmt(e["normal_pages"]),
-            fmt(e["zero_pages"]), fmt(e["ratio"], 1, 3), fmt(e["total_ms"]),
+            fmt(e["zero_pages"]), fmt(e["ratio"], 1, 4), fmt(e["total_ms"]),
             fmt(e["downtime_ms"]), fmt(e["setup_ms"]), fmt(e["syncs"]),
             fmt(e["guest_inuse_pages"]), fmt(e["min_memfree_kb"], 1024),
             fmt(e.get("memfree_dip_pct"), 1, 1),
@@ -224,7 +224,8 @@ def main():
     if LINE_RATE in results:
         print("%s: %d idle fphint migrations with max-bandwidth %d MiB/s (no limit in effect)"
               % (LINE_RATE, a.line_rate_runs, fb.DEFAULT_MAX_BANDWIDTH >> 20))
-    print("ratio = (normal + zero pages) / guest in-use pages; lower is better, 1.0 is ideal")
+    print("ratio = (normal + zero pages) / guest in-use pages, median of the idle runs' ratios; "
+          "lower is better, 1.0 is ideal")
     print(table(results))
     for mode, e in results.items():
         h = e.get("hint_helper")

@@ -26,6 +26,36 @@ from fphint_kmod_checks import KO  # noqa: E402
 
 
 
+def check_batches(check, vm):
+    """The batch trace of the guest's first migration agrees with the stats:
+    its batches add up to the pages hinted, every first-round batch
+    of this guest came after the host asked and had its buffers used, and
+    ZONE_DMA (zone 0), which QEMU sends before any hint can land, came
+    after the zone holding most free memory."""
+    rc, out = vm.run("cat /sys/kernel/debug/fphint_balloon/batches")
+    stats = kc.module_stats(vm)
+    rows = [dict(zip(out.splitlines()[0].split(), line.split()))
+            for line in out.splitlines()[1:] if line.strip()]
+    print("  batches: %s" % " | ".join(" ".join("%s=%s" % kv for kv in r.items()) for r in rows))
+    if rc != 0 or not rows or len(rows) >= 256:
+        check(False, "batches: trace readable, not empty, not wrapped (%d rows)" % len(rows))
+        return
+    pages = sum(int(r["pages"]) for r in rows)
+    check(pages == stats["pages_hinted"] and len(rows) == stats["batches"],
+          "batches: %d batches add up to %d pages (stats: %d batches, %d pages)"
+          % (len(rows), pages, stats["batches"], stats["pages_hinted"]))
+    first = [r for r in rows if r["id"] == rows[0]["id"]]
+    used = [r for r in first if int(r["ranges"])]
+    check(used and all(int(r["first_used_us"]) > 0 and int(r["start_us"]) > 0 for r in used),
+          "batches: every first-round batch with buffers had them used")
+    zones = [int(r["zone"]) for r in first if int(r["ranges"])]
+    check(zones and zones[0] != 0 and (0 not in zones or zones[-1] == 0),
+          "batches: ZONE_DMA hinted last in the first round (zones %s)" % zones)
+    check(stats["last_first_hint_ns"] > 0,
+          "stats: first hint applied %.1f ms after the host asked"
+          % (stats["last_first_hint_ns"] / 1e6))
+
+
 def main():
     if kc.not_built():
         return 1
@@ -54,6 +84,7 @@ def main():
             return hinted
 
         hinted = migrate("m1", 0)
+        check_batches(check, vm)
         hinted = migrate("m2", hinted)
 
         # Slowed down so that the cancel lands while the hint round runs.
