@@ -46,7 +46,8 @@ $(GUEST_INITRAMFS): guest/init guest/mkinitramfs.sh $(FPHINT_WORKLOAD) $(GUEST_M
 FORCE:
 
 # The README's main command: every mode, idle figures and churn integrity.
-# DEMO_ARGS passes options, e.g. DEMO_ARGS="--modes stock --max-bandwidth-mib 64".
+# DEMO_ARGS passes options, e.g. DEMO_ARGS="--modes stock --max-bandwidth-mib 64"
+# (default 128 MiB/s, QEMU 7.2's own; --line-rate-runs 0 skips the unlimited fphint row).
 # If someone's part does not build, the demo still runs the modes that can:
 # the image is packed from what exists and missing modes say "not built yet".
 demo:
