@@ -35,6 +35,7 @@ struct fphint_module_stats {
 	uint64_t map_attached, rounds, rounds_abandoned, pages_hinted, ranges_hinted;
 	uint64_t candidates, candidates_rejected, max_lock_hold_ns, last_round_ns;
 	uint64_t total_round_ns, inflated_pages, batches, slow_device_waits;
+	uint64_t last_first_hint_ns;
 	unsigned nr_buckets;
 	double bucket_le_ns[FPHINT_HIST_MAX]; /* INFINITY allowed */
 	uint64_t bucket_count[FPHINT_HIST_MAX];
@@ -282,6 +283,7 @@ static void fphint_module_stats_line(struct fphint_module_stats *ms, const char 
 		K(inflated_pages),
 		K(batches),
 		K(slow_device_waits),
+		K(last_first_hint_ns),
 #undef K
 		{"lock_hold_ns_sum", offsetof(struct fphint_module_stats, hold_sum_ns)},
 		{"lock_hold_ns_count", offsetof(struct fphint_module_stats, hold_count)},
@@ -387,6 +389,10 @@ static void fphint_metrics_module(struct fphint_metrics *m, FILE *out)
 			     fphint_ns_to_s(ms.max_lock_hold_ns));
 	fphint_metric_double(out, "fphint_hint_last_round_duration_seconds", "gauge",
 			     "Wall time of the last hint round.", fphint_ns_to_s(ms.last_round_ns));
+	fphint_metric_double(out, "fphint_hint_first_latency_seconds", "gauge",
+			     "Last migration: from the host's first request to the first hint it "
+			     "applied.",
+			     fphint_ns_to_s(ms.last_first_hint_ns));
 	fphint_metric_double(out, "fphint_hint_round_seconds_total", "counter",
 			     "Wall time spent in hint rounds.", fphint_ns_to_s(ms.total_round_ns));
 }

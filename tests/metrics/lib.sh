@@ -67,6 +67,7 @@ lock_hold_ns_bucket 10000000: $((40 * k))
 lock_hold_ns_bucket +Inf: $((40 * k))
 lock_hold_ns_sum: $((40000000 * k))
 lock_hold_ns_count: $((40 * k))
+last_first_hint_ns: 52000000
 EOS
 	mv "$WORK/module-stats.tmp" "$WORK/module-stats"
 }
