@@ -601,6 +601,13 @@ class Bench:
                 info = src.qmp("query-migrate")
                 status = info.get("status")
                 if status == "completed":
+                    # QEMU 7.2 sets "completed" just before it computes
+                    # total-time and downtime: a query in between reads 0.
+                    for _ in range(20):
+                        if info.get("total-time"):
+                            break
+                        time.sleep(0.05)
+                        info = src.qmp("query-migrate")
                     break
                 if status in ("failed", "cancelled"):
                     raise MigrationError("migration %s -> %s %s: %s" % (
