@@ -241,14 +241,24 @@ static bool fphint_send_out(struct fphint_balloon *fb, u32 value)
 	struct scatterlist sg;
 	bool any;
 
+	/*
+	 * The last id or STOP was not taken yet (an earlier wait gave up).
+	 * Kick for it as below: left alone it would wait for a kick that
+	 * never comes (a new QEMU after a migration looks at the ring only
+	 * when kicked) and every later round would give up here.
+	 */
 	while (fb->id_busy) {
 		fphint_reap(fb, &any);
-		if (fb->id_busy) {
-			if (time_after(jiffies, deadline) ||
-			    READ_ONCE(fb->stopping) || fphint_device_dead(fb))
-				return false;
-			usleep_range(200, 400);
+		if (!fb->id_busy)
+			break;
+		if (time_after(jiffies, deadline) || READ_ONCE(fb->stopping) ||
+		    fphint_device_dead(fb)) {
+			dev_warn(&fb->vdev->dev,
+				 "free page queue: the previous id/STOP buffer is still not taken; round abandoned\n");
+			return false;
 		}
+		usleep_range(200, 400);
+		virtqueue_notify(fb->hint_vq);
 	}
 	fb->id_buf = cpu_to_virtio32(fb->vdev, value);
 	sg_init_one(&sg, &fb->id_buf, sizeof(fb->id_buf));

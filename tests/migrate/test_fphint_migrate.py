@@ -81,6 +81,10 @@ def main():
                 rec["kernel_problems"][:3]))
             hinted = extra.get("pages_hinted", 0)
             check(hinted > hinted_before, "%s: pages hinted %d -> %d" % (label, hinted_before, hinted))
+            if hinted <= hinted_before:
+                # What the module said: why it did not hint.
+                print(vm.run("dmesg | grep -i fphint | tail -20; "
+                             "cat /sys/kernel/debug/fphint_balloon/batches | tail -5")[1])
             return hinted
 
         hinted = migrate("m1", 0)
