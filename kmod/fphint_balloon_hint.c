@@ -273,8 +273,9 @@ static bool fphint_send_out(struct fphint_balloon *fb, u32 value)
 		if (time_after(jiffies, deadline) || READ_ONCE(fb->stopping) ||
 		    fphint_device_dead(fb)) {
 			dev_warn(&fb->vdev->dev,
-				 "free page queue: id %#x not taken by the device in 5 s; round abandoned\n",
-				 value);
+				 "free page queue: id %#x not taken by the device (%s); round abandoned\n",
+				 value, READ_ONCE(fb->stopping) ? "driver removed" :
+				 fphint_device_dead(fb) ? "device dead" : "5 s");
 			return false;
 		}
 		usleep_range(200, 400);
@@ -422,6 +423,12 @@ struct fphint_batch_rec {
 };
 
 static struct fphint_batch_rec fphint_trace[FPHINT_TRACE_LEN];
+/* What the hint work saw last: explains a migration that hinted nothing. */
+static struct {
+	u64 runs; /* fphint_hint_work() calls */
+	u32 last_id; /* the last id read from the config */
+	u32 active_id;
+} fphint_work_seen;
 static unsigned int fphint_trace_next;
 static DEFINE_SPINLOCK(fphint_trace_lock);
 
@@ -436,6 +443,9 @@ int fphint_batches_show(struct seq_file *m, void *v)
 {
 	unsigned int i, n, first;
 
+	seq_printf(m, "# hint work runs %llu, last id read %#x, active id %#x\n",
+		   fphint_work_seen.runs, fphint_work_seen.last_id,
+		   fphint_work_seen.active_id);
 	seq_puts(m, "id zone start_us confirm_us first_used_us hold_us ranges pages first_pfn\n");
 	spin_lock(&fphint_trace_lock);
 	n = min_t(unsigned int, fphint_trace_next, FPHINT_TRACE_LEN);
@@ -745,9 +755,12 @@ void fphint_hint_work(struct work_struct *work)
 
 	if (!fb->hint_vq)
 		return;
+	fphint_work_seen.runs++;
 	virtqueue_disable_cb(fb->hint_vq);
 	for (;;) {
 		id = fphint_read_id(fb);
+		fphint_work_seen.last_id = id;
+		fphint_work_seen.active_id = fb->active_id;
 		if (id == VIRTIO_BALLOON_CMD_ID_DONE) {
 			fphint_migration_over(fb);
 			fb->active_id = id;

@@ -32,7 +32,7 @@ def check_batches(check, vm):
     of this guest came after the host asked and had its buffers used, and
     ZONE_DMA (zone 0), which QEMU sends before any hint can land, came
     after the zone holding most free memory."""
-    rc, out = vm.run("cat /sys/kernel/debug/fphint_balloon/batches")
+    rc, out = vm.run("grep -v '^#' /sys/kernel/debug/fphint_balloon/batches")
     stats = kc.module_stats(vm)
     rows = [dict(zip(out.splitlines()[0].split(), line.split()))
             for line in out.splitlines()[1:] if line.strip()]
@@ -84,7 +84,9 @@ def main():
             if hinted <= hinted_before:
                 # What the module said: why it did not hint.
                 print(vm.run("dmesg | grep -i fphint | tail -20; "
-                             "cat /sys/kernel/debug/fphint_balloon/batches | tail -5")[1])
+                             "head -1 /sys/kernel/debug/fphint_balloon/batches; "
+                             "echo device status $(cat /sys/bus/virtio/devices/virtio*/status); "
+                             "tail -5 /sys/kernel/debug/fphint_balloon/batches")[1])
             return hinted
 
         hinted = migrate("m1", 0)
