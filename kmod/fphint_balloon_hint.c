@@ -230,6 +230,35 @@ static bool fphint_wait_used(struct fphint_balloon *fb, unsigned int n,
 }
 
 /*
+ * Waits, sleeping, until the device has taken id_buf, kicking as it waits:
+ * a kick can be missed (see fphint_wait_used()), and after a migration the
+ * new QEMU looks at the ring only when kicked.  Gives up (false, with a
+ * warning naming @what) at @deadline, at removal or if the device died.
+ */
+static bool fphint_wait_id(struct fphint_balloon *fb, unsigned long deadline,
+			   const char *what)
+{
+	bool any;
+
+	while (fb->id_busy) {
+		fphint_reap(fb, &any);
+		if (!fb->id_busy)
+			break;
+		if (time_after(jiffies, deadline) || READ_ONCE(fb->stopping) ||
+		    fphint_device_dead(fb)) {
+			dev_warn(&fb->vdev->dev,
+				 "free page queue: %s not taken by the device (%s); round abandoned\n",
+				 what, READ_ONCE(fb->stopping) ? "driver removed" :
+				 fphint_device_dead(fb) ? "device dead" : "5 s");
+			return false;
+		}
+		usleep_range(200, 400);
+		virtqueue_notify(fb->hint_vq);
+	}
+	return true;
+}
+
+/*
  * Sends a 4-byte OUT buffer (an id or STOP) and waits for its use,
  * sleeping: no lock is held and no page is at stake.  Gives up (false)
  * after 5 s, at removal or if the device died; the buffer then stays
@@ -239,50 +268,22 @@ static bool fphint_send_out(struct fphint_balloon *fb, u32 value)
 {
 	unsigned long deadline = jiffies + 5 * HZ;
 	struct scatterlist sg;
-	bool any;
+	char what[24];
 
 	/*
-	 * The last id or STOP was not taken yet (an earlier wait gave up).
-	 * Kick for it as below: left alone it would wait for a kick that
-	 * never comes (a new QEMU after a migration looks at the ring only
-	 * when kicked) and every later round would give up here.
+	 * The last id or STOP was not taken yet (an earlier wait gave up):
+	 * left without kicks, every later round would give up here.
 	 */
-	while (fb->id_busy) {
-		fphint_reap(fb, &any);
-		if (!fb->id_busy)
-			break;
-		if (time_after(jiffies, deadline) || READ_ONCE(fb->stopping) ||
-		    fphint_device_dead(fb)) {
-			dev_warn(&fb->vdev->dev,
-				 "free page queue: the previous id/STOP buffer is still not taken; round abandoned\n");
-			return false;
-		}
-		usleep_range(200, 400);
-		virtqueue_notify(fb->hint_vq);
-	}
+	if (!fphint_wait_id(fb, deadline, "the previous id/STOP buffer"))
+		return false;
 	fb->id_buf = cpu_to_virtio32(fb->vdev, value);
 	sg_init_one(&sg, &fb->id_buf, sizeof(fb->id_buf));
 	if (virtqueue_add_outbuf(fb->hint_vq, &sg, 1, &fb->id_buf, GFP_KERNEL))
 		return false;
 	fb->id_busy = true;
 	virtqueue_kick(fb->hint_vq);
-	while (fb->id_busy) {
-		fphint_reap(fb, &any);
-		if (!fb->id_busy)
-			break;
-		if (time_after(jiffies, deadline) || READ_ONCE(fb->stopping) ||
-		    fphint_device_dead(fb)) {
-			dev_warn(&fb->vdev->dev,
-				 "free page queue: id %#x not taken by the device (%s); round abandoned\n",
-				 value, READ_ONCE(fb->stopping) ? "driver removed" :
-				 fphint_device_dead(fb) ? "device dead" : "5 s");
-			return false;
-		}
-		usleep_range(200, 400);
-		/* See fphint_wait_used(): a kick can be missed. */
-		virtqueue_notify(fb->hint_vq);
-	}
-	return true;
+	snprintf(what, sizeof(what), "id %#x", value);
+	return fphint_wait_id(fb, deadline, what);
 }
 
 /* The bits of @word whose pfns lie in the round's zone. */
@@ -479,8 +480,8 @@ static bool fphint_batch(struct fphint_round *r)
 	struct fphint_batch_rec rec;
 
 	/* One descriptor stays free for the STOP that ends the round. */
-	cap = min3(clamp(READ_ONCE(batch_ranges), 1U, FPHINT_BATCH_RANGES_MAX),
-		   vq->num_free ? vq->num_free - 1 : 0, FPHINT_BATCH_RANGES_MAX);
+	cap = min(clamp(READ_ONCE(batch_ranges), 1U, FPHINT_BATCH_RANGES_MAX),
+		  vq->num_free ? vq->num_free - 1 : 0);
 	if (!cap || !fphint_load_word(r))
 		return false;
 	first_word = r->word;
