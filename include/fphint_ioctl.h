@@ -71,7 +71,12 @@ struct fphint_ctl_stats {
 	 * buffer it used (it applies a hint before using its buffer).
 	 */
 	__u64 last_first_hint_ns;
-	__u64 reserved[6];
+	/*
+	 * Interrupt status found pending with no interrupt delivered (the
+	 * host's INTx line out of step), and served: see fphint_intx_resync().
+	 */
+	__u64 intx_resyncs;
+	__u64 reserved[5];
 };
 
 #define FPHINT_IOC_MAGIC    0xF7

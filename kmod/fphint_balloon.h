@@ -36,6 +36,7 @@ struct fphint_balloon {
 	/* Set at removal: no new work is queued, running rounds end. */
 	spinlock_t stop_lock;
 	bool stopping;
+	unsigned long stop_deadline; /* jiffies: removal waits no longer */
 
 	/* Balloon state, under balloon_lock. */
 	struct mutex balloon_lock;
@@ -81,5 +82,9 @@ void fphint_queue_delayed(struct fphint_balloon *fb, struct delayed_work *w,
 			  unsigned long delay);
 bool fphint_hint_refused(void);
 int fphint_batches_show(struct seq_file *m, void *v);
+void fphint_hint_quiesce(struct fphint_balloon *fb);
+
+/* fphint_balloon_main.c */
+void fphint_intx_resync(struct fphint_balloon *fb);
 
 #endif /* FPHINT_BALLOON_H */

@@ -269,6 +269,7 @@ static int fphint_stats_show(struct seq_file *m, void *v)
 	seq_printf(m, "lock_hold_ns_count: %llu\n", s->lock_hold_count);
 	seq_printf(m, "lock_hold_ns_sum: %llu\n", s->lock_hold_sum_ns);
 	seq_printf(m, "last_first_hint_ns: %llu\n", s->last_first_hint_ns);
+	seq_printf(m, "intx_resyncs: %llu\n", s->intx_resyncs);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(fphint_stats);

@@ -233,23 +233,28 @@ static bool fphint_wait_used(struct fphint_balloon *fb, unsigned int n,
  * Waits, sleeping, until the device has taken id_buf, kicking as it waits:
  * a kick can be missed (see fphint_wait_used()), and after a migration the
  * new QEMU looks at the ring only when kicked.  Gives up (false, with a
- * warning naming @what) at @deadline, at removal or if the device died.
+ * warning naming @what) at @deadline, if the device died, or a second
+ * after removal began: removal waits that long so that it does not reset
+ * the device under the host's hinting loop (see fphint_hint_quiesce()).
  */
 static bool fphint_wait_id(struct fphint_balloon *fb, unsigned long deadline,
 			   const char *what)
 {
-	bool any;
+	bool any, removing;
 
 	while (fb->id_busy) {
 		fphint_reap(fb, &any);
 		if (!fb->id_busy)
 			break;
-		if (time_after(jiffies, deadline) || READ_ONCE(fb->stopping) ||
-		    fphint_device_dead(fb)) {
+		/* Pairs with the release in fphint_remove(). */
+		removing = smp_load_acquire(&fb->stopping);
+		if (removing && time_after(deadline, fb->stop_deadline))
+			deadline = fb->stop_deadline;
+		if (time_after(jiffies, deadline) || fphint_device_dead(fb)) {
 			dev_warn(&fb->vdev->dev,
 				 "free page queue: %s not taken by the device (%s); round abandoned\n",
-				 what, READ_ONCE(fb->stopping) ? "driver removed" :
-				 fphint_device_dead(fb) ? "device dead" : "5 s");
+				 what, fphint_device_dead(fb) ? "device dead" :
+				 removing ? "driver removed, 1 s" : "5 s");
 			return false;
 		}
 		usleep_range(200, 400);
@@ -718,11 +723,35 @@ static enum fphint_round_end fphint_round(struct fphint_balloon *fb)
 	return end;
 }
 
-/* The next id starts a new migration: its first round is a full one. */
+/*
+ * The next id starts a new migration: its first round is a full one.
+ * Called when the host says DONE, which on a migration's destination is the
+ * first thing the guest hears: a good time to make sure the host's
+ * interrupts still reach us.
+ */
 static void fphint_migration_over(struct fphint_balloon *fb)
 {
 	fb->in_migration = false;
 	fb->full_done = false;
+	fphint_intx_resync(fb);
+}
+
+/*
+ * At removal, before the device is reset.  While a round is on, QEMU 7.2
+ * polls the free page queue from an iothread and notifies from there; the
+ * kicks of fphint_wait_id() schedule more of that polling.  Reset under it,
+ * the device loses its features first, so its next notification raises the
+ * interrupt line, possibly once no driver holds the IRQ, which leaves the
+ * next driver deaf (see fphint_intx_resync()).  So: wait (within the second
+ * removal allows) until the host took our last id/STOP, which ends its
+ * polling, then give the bottom halves our kicks scheduled time to run out.
+ */
+void fphint_hint_quiesce(struct fphint_balloon *fb)
+{
+	if (fb->id_busy &&
+	    !fphint_wait_id(fb, fb->stop_deadline, "the last id/STOP buffer"))
+		return;
+	msleep(20);
 }
 
 /*

@@ -27,7 +27,10 @@
 #include <linux/slab.h>
 #include <linux/timekeeping.h>
 #include <linux/virtio_config.h>
+#include <linux/virtio_ring.h>
+#include <linux/pci.h>
 #include <uapi/linux/virtio_ring.h>
+#include <uapi/linux/virtio_pci.h>
 
 #include "fphint_balloon.h"
 
@@ -50,7 +53,15 @@ static void fphint_tell_host(struct fphint_balloon *fb, struct virtqueue *vq)
 	/* One sg, a queue we own: adding cannot fail. */
 	virtqueue_add_outbuf(vq, &sg, 1, fb, GFP_KERNEL);
 	virtqueue_kick(vq);
-	wait_event(fb->acked, virtqueue_get_buf(vq, &len));
+	/*
+	 * Looks again every 100 ms: an interrupt the host lost (see
+	 * fphint_intx_resync()) must not wedge the balloon, nor the OOM
+	 * notifier waiting for balloon_lock.
+	 */
+	while (!wait_event_timeout(fb->acked, virtqueue_get_buf(vq, &len),
+				   HZ / 10))
+		if (virtqueue_is_broken(vq))
+			break;
 }
 
 static bool fphint_oom_deflate(struct fphint_balloon *fb)
@@ -314,6 +325,84 @@ static int fphint_init_vqs(struct fphint_balloon *fb)
 	return 0;
 }
 
+/*
+ * The ISR status byte of a virtio PCI device, from its ISR capability, or
+ * for a legacy device, from its I/O BAR 0.
+ */
+static void __iomem *fphint_map_isr(struct pci_dev *pdev)
+{
+	u8 pos, type, bar;
+	u32 offset;
+
+	for (pos = pci_find_capability(pdev, PCI_CAP_ID_VNDR); pos;
+	     pos = pci_find_next_capability(pdev, pos, PCI_CAP_ID_VNDR)) {
+		pci_read_config_byte(pdev,
+				     pos + offsetof(struct virtio_pci_cap,
+						    cfg_type),
+				     &type);
+		if (type != VIRTIO_PCI_CAP_ISR_CFG)
+			continue;
+		pci_read_config_byte(pdev,
+				     pos + offsetof(struct virtio_pci_cap, bar),
+				     &bar);
+		pci_read_config_dword(pdev,
+				      pos + offsetof(struct virtio_pci_cap,
+						     offset),
+				      &offset);
+		if (bar >= PCI_STD_NUM_BARS)
+			return NULL;
+		return pci_iomap_range(pdev, bar, offset, 1);
+	}
+	if (!(pci_resource_flags(pdev, 0) & IORESOURCE_IO))
+		return NULL;
+	return pci_iomap_range(pdev, 0, VIRTIO_PCI_ISR, 1);
+}
+
+/*
+ * QEMU (7.2) raises the balloon's INTx line from the iothread that serves
+ * the free page queue, even right after a reset.  If the line goes up while
+ * no driver holds the IRQ (between one driver's removal and the next one's
+ * probe), the guest's IO-APIC pin is masked and edge-triggered and drops
+ * it; once a driver requests the IRQ (level, unmasked), QEMU never shows
+ * the level again, and the device, whose PCI state says "asserted", never
+ * raises it again either.  Every later interrupt is lost, config changes
+ * included (no hint round would ever start), and the state migrates with
+ * the guest.  Reading the ISR lowers the line, so the next interrupt gets
+ * through.  What the read returns is served here as the interrupt would
+ * have been.  Done at probe and once per migration (at DONE): cheap, and
+ * harmless when nothing is pending.
+ */
+void fphint_intx_resync(struct fphint_balloon *fb)
+{
+	struct device *parent = fb->vdev->dev.parent;
+	struct pci_dev *pdev;
+	void __iomem *isr;
+	u8 bits;
+
+	if (!parent || !dev_is_pci(parent))
+		return;
+	pdev = to_pci_dev(parent);
+	/* With MSI or MSI-X the ISR plays no part in interrupts. */
+	if (pdev->msix_enabled || pdev->msi_enabled)
+		return;
+	isr = fphint_map_isr(pdev);
+	if (!isr)
+		return;
+	bits = ioread8(isr);
+	pci_iounmap(pdev, isr);
+	if (!bits)
+		return;
+	fphint_stats.intx_resyncs++;
+	dev_info(&fb->vdev->dev,
+		 "interrupt status %#x was pending unannounced (the host's INTx line was out of step): served\n",
+		 bits);
+	vring_interrupt(0, fb->inflate_vq);
+	vring_interrupt(0, fb->deflate_vq);
+	vring_interrupt(0, fb->stats_vq);
+	if (bits & VIRTIO_PCI_ISR_CONFIG)
+		virtio_config_changed(fb->vdev);
+}
+
 static int fphint_validate(struct virtio_device *vdev)
 {
 	if (!vdev->config->get) {
@@ -369,6 +458,7 @@ static int fphint_probe(struct virtio_device *vdev)
 
 	virtio_device_ready(vdev);
 	virtqueue_kick(fb->stats_vq);
+	fphint_intx_resync(fb);
 	dev_info(&vdev->dev,
 		 "fphint_balloon: stats%s%s; hints come from the fphint map\n",
 		 fphint_oom_deflate(fb) ? ", deflate-on-oom" : "",
@@ -394,13 +484,17 @@ static void fphint_remove(struct virtio_device *vdev)
 	struct fphint_balloon *fb = vdev->priv;
 
 	spin_lock_irq(&fb->stop_lock);
-	fb->stopping = true;
+	fb->stop_deadline = jiffies + HZ;
+	/* stop_deadline first: fphint_wait_id() reads it after stopping. */
+	smp_store_release(&fb->stopping, true);
 	spin_unlock_irq(&fb->stop_lock);
 	cancel_work_sync(&fb->size_work);
 	cancel_work_sync(&fb->stats_work);
 	/* A running round sees stopping after its current batch. */
 	cancel_delayed_work_sync(&fb->done_work);
 	cancel_work_sync(&fb->hint_work);
+	if (fb->hint_vq)
+		fphint_hint_quiesce(fb);
 	if (fphint_oom_deflate(fb))
 		unregister_oom_notifier(&fb->oom_nb);
 
