@@ -35,7 +35,7 @@ struct fphint_module_stats {
 	uint64_t map_attached, rounds, rounds_abandoned, pages_hinted, ranges_hinted;
 	uint64_t candidates, candidates_rejected, max_lock_hold_ns, last_round_ns;
 	uint64_t total_round_ns, inflated_pages, batches, slow_device_waits;
-	uint64_t last_first_hint_ns;
+	uint64_t last_first_hint_ns, intx_resyncs;
 	unsigned nr_buckets;
 	double bucket_le_ns[FPHINT_HIST_MAX]; /* INFINITY allowed */
 	uint64_t bucket_count[FPHINT_HIST_MAX];
@@ -284,6 +284,7 @@ static void fphint_module_stats_line(struct fphint_module_stats *ms, const char 
 		K(batches),
 		K(slow_device_waits),
 		K(last_first_hint_ns),
+		K(intx_resyncs),
 #undef K
 		{"lock_hold_ns_sum", offsetof(struct fphint_module_stats, hold_sum_ns)},
 		{"lock_hold_ns_count", offsetof(struct fphint_module_stats, hold_count)},
@@ -383,6 +384,10 @@ static void fphint_metrics_module(struct fphint_metrics *m, FILE *out)
 	fphint_metric_u64(out, "fphint_hint_slow_device_waits_total", "counter",
 			  "Batches whose buffers the device took over 1 s to use.",
 			  ms.slow_device_waits);
+	fphint_metric_u64(out, "fphint_balloon_intx_resyncs_total", "counter",
+			  "Interrupts the host raised but never delivered (its INTx line out of "
+			  "step), found and served by the module.",
+			  ms.intx_resyncs);
 	fphint_metrics_lock_histogram(out, &ms);
 	fphint_metric_double(out, "fphint_hint_lock_hold_max_seconds", "gauge",
 			     "Longest zone->lock hold of one batch.",

@@ -68,6 +68,7 @@ lock_hold_ns_bucket +Inf: $((40 * k))
 lock_hold_ns_sum: $((40000000 * k))
 lock_hold_ns_count: $((40 * k))
 last_first_hint_ns: 52000000
+intx_resyncs: $k
 EOS
 	mv "$WORK/module-stats.tmp" "$WORK/module-stats"
 }
