@@ -29,6 +29,14 @@ $(FPHINT_CTL_TEST): $(TOP)/tests/kmod/fphint-ctl-test.c $(TOP)/include/fphint_io
 ALL_TARGETS += $(FPHINT_CTL_TEST)
 GUEST_EXTRA_FILES += $(FPHINT_CTL_TEST)
 
+# Strands a balloon interrupt, for the INTx resync test (guest, static).
+FPHINT_INTX_STRAND := $(BUILD)/bin/fphint-intx-strand
+$(FPHINT_INTX_STRAND): $(TOP)/tests/kmod/fphint-intx-strand.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_COMMON) -static -o $@ $<
+ALL_TARGETS += $(FPHINT_INTX_STRAND)
+GUEST_EXTRA_FILES += $(FPHINT_INTX_STRAND)
+
 # checkpatch.pl --strict over the module, from the guest kernel's own source
 # package (linux-source-6.1): the script and its two data files are
 # extracted once into build/checkpatch/.
