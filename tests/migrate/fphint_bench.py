@@ -386,7 +386,12 @@ class Vm:
     def run(self, cmd, timeout=60):
         if not self.alive():
             raise self._dead_error("guest command %r" % cmd)
-        return self.chan.run(cmd, timeout)
+        try:
+            return self.chan.run(cmd, timeout)
+        except BenchError as e:
+            # A guest that stopped answering: its kernel console says why.
+            raise BenchError("%s\n--- %s console tail:\n%s"
+                             % (e, self.name, self.console_tail(40))) from None
 
     def check(self, cmd, timeout=60):
         rc, out = self.run(cmd, timeout)
