@@ -52,6 +52,23 @@ def median(values):
     return int(m) if float(m).is_integer() else m
 
 
+def boot_once_more(bench, mode, entry):
+    """Boots a guest; a boot that fails (before any migration: the guest
+    never became ready) is retried once, and recorded with the console tail
+    in entry["boot_failures"], which the summary prints.  Migrations are
+    never retried."""
+    try:
+        return bench.boot(mode)
+    except fb.BenchError as e:
+        tail = bench.diagnose(80)
+        entry.setdefault("boot_failures", []).append({"error": str(e), "console": tail})
+        fb.log("%s: BOOT FAILED (%s); console:\n%s\n%s: booting once more"
+               % (mode, str(e).splitlines()[0], tail, mode))
+        for vm in list(bench.vms):
+            bench.kill(vm)
+        return bench.boot(mode)
+
+
 def run_mode(mode, idle, churn, max_bandwidth):
     """All runs of one mode; returns its results entry."""
     missing = fb.mode_missing(mode)
@@ -65,7 +82,7 @@ def run_mode(mode, idle, churn, max_bandwidth):
         for i in range(idle):
             with fb.Bench("demo-%s" % mode, timeout=900) as bench:
                 fb.log("%s: idle run %d/%d: boot, fill, migrate" % (mode, i + 1, idle))
-                vm = bench.boot(mode)
+                vm = boot_once_more(bench, mode, entry)
                 fb.start_workload(vm)
                 vm, rec = fb.measured_migration(bench, vm, label="idle",
                                                 max_bandwidth=max_bandwidth)
@@ -141,6 +158,13 @@ def figures(e):
     ]
     return ["fphint figure: %s: %s (%s)" % (what, "met" if ok else "NOT met", val)
             for what, ok, val in checks]
+
+
+def boot_failure_lines(results):
+    return ["%s: a guest failed to boot and was booted again (before any migration): %s"
+            % (mode, f["error"].splitlines()[0])
+            for mode, entry in sorted(results.items()) if isinstance(entry, dict)
+            for f in entry.get("boot_failures") or []]
 
 
 def fmt(v, scale=1, digits=0):
@@ -236,7 +260,7 @@ def main():
                   "the host asked (median)"
                   % (mode, h["max_lock_hold_ms"], h["max_confirm_ms"], h["median_round_ms"],
                      fmt(h["median_pages_hinted"]), h["median_first_hint_ms"]))
-    for line in figures(results.get("fphint")):
+    for line in figures(results.get("fphint")) + boot_failure_lines(results):
         print(line)
     print("results: %s (%.0fs)" % (a.out, doc["meta"]["wall_s"]))
     failed = [m for m, e in results.items()
