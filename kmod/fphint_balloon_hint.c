@@ -266,8 +266,9 @@ static bool fphint_wait_id(struct fphint_balloon *fb, unsigned long deadline,
 /*
  * Sends a 4-byte OUT buffer (an id or STOP) and waits for its use,
  * sleeping: no lock is held and no page is at stake.  Gives up (false)
- * after 5 s, at removal or if the device died; the buffer then stays
- * queued and id_busy keeps id_buf untouched until the device uses it.
+ * as fphint_wait_id() does (5 s, 1 s into removal, device dead); the
+ * buffer then stays queued and id_busy keeps id_buf untouched until the
+ * device uses it.
  */
 static bool fphint_send_out(struct fphint_balloon *fb, u32 value)
 {

@@ -56,16 +56,13 @@ def boot_once_more(bench, mode, entry):
     """Boots a guest; a boot that fails (before any migration: the guest
     never became ready) is retried once, and recorded with the console tail
     in entry["boot_failures"], which the summary prints.  Migrations are
-    never retried."""
+    never retried.  Bench.boot() has logged the tail and killed the guest."""
     try:
         return bench.boot(mode)
     except fb.BenchError as e:
-        tail = bench.diagnose(80)
-        entry.setdefault("boot_failures", []).append({"error": str(e), "console": tail})
-        fb.log("%s: BOOT FAILED (%s); console:\n%s\n%s: booting once more"
-               % (mode, str(e).splitlines()[0], tail, mode))
-        for vm in list(bench.vms):
-            bench.kill(vm)
+        entry.setdefault("boot_failures", []).append(
+            {"error": str(e), "console": getattr(e, "console_tail", "")})
+        fb.log("%s: BOOT FAILED (%s); booting once more" % (mode, str(e).splitlines()[0]))
         return bench.boot(mode)
 
 

@@ -557,9 +557,11 @@ class Bench:
             if setup != "ok":
                 raise BenchError("guest %s setup: %s" % (mode, setup))
             self._wait_mode_ready(vm)
-        except BaseException:
-            log("boot of %s failed; console tail:\n%s" % (vm.name, vm.console_tail()))
+        except BaseException as e:
+            tail = vm.console_tail()
+            log("boot of %s failed; console tail:\n%s" % (vm.name, tail))
             self.kill(vm)
+            e.console_tail = tail  # the guest is gone: callers keep it from here
             raise
         log("%s booted in %.1fs (pid %d)" % (vm.name, time.monotonic() - t0, vm.pid))
         return vm
