@@ -78,6 +78,7 @@
 #include <linux/virtio_config.h>
 
 #include "fphint_balloon.h"
+#include "fphint_compat.h"
 
 /*
  * QEMU 7.2 applies each hint under its migration bitmap_mutex, which the
@@ -365,7 +366,7 @@ static bool fphint_free_block(struct zone *zone, unsigned long pfn,
 {
 	unsigned int order;
 
-	for (order = 0; order < MAX_ORDER; order++) {
+	for (order = 0; order < FPHINT_NR_ORDERS; order++) {
 		unsigned long head = pfn & ~((1UL << order) - 1);
 		struct page *page;
 		unsigned long head_order;
@@ -376,7 +377,7 @@ static bool fphint_free_block(struct zone *zone, unsigned long pfn,
 		if (!PageBuddy(page))
 			continue;
 		head_order = page_private(page);
-		if (head_order < order || head_order >= MAX_ORDER)
+		if (head_order < order || head_order >= FPHINT_NR_ORDERS)
 			return false;
 		if (page_zone(page) != zone)
 			return false;
