@@ -26,6 +26,7 @@
 #include "fphint_layout.h"
 #include "fphint_pins.h"
 #include "fphint_ranges.h"
+#include "fphint_time.h"
 #include "fphint_tracker.h"
 #include "fphint_truth.h"
 
@@ -51,6 +52,7 @@ enum opt_key {
 	OPT_LIMIT = 'n',
 	OPT_MAX_PAGES = 0x100,
 	OPT_MAX_ERROR_PPM,
+	OPT_CONSUME,
 };
 
 struct cli {
@@ -58,6 +60,7 @@ struct cli {
 	const char *pin_dir;
 	bool json;
 	bool delta;
+	bool consume;
 	uint64_t limit;	    /* ranges, 0 = all */
 	uint64_t max_pages; /* 0 = all */
 	uint64_t max_error_ppm;
@@ -117,7 +120,14 @@ static const struct argp_option verify_options[] = {
 	 0},
 	{0}};
 static const struct argp_option reconcile_options[] = {OPTION_PIN_DIR, OPTION_JSON, {0}};
-static const struct argp_option snapshot_options[] = {OPTION_PIN_DIR, OPTION_JSON, {0}};
+static const struct argp_option snapshot_options[] = {
+	OPTION_PIN_DIR,
+	OPTION_JSON,
+	{"consume", OPT_CONSUME, NULL, 0,
+	 "Take the delta set: clear every freed_since_epoch bit and bump the epoch, as the kernel "
+	 "helper does at each hint round (it then offers only pages freed after this)",
+	 0},
+	{0}};
 
 static uint64_t parse_count(const struct cli *c, const char *opt, const char *arg)
 {
@@ -144,6 +154,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_DELTA:
 		c->delta = true;
+		break;
+	case OPT_CONSUME:
+		c->consume = true;
 		break;
 	case OPT_LIMIT:
 		c->limit = parse_count(c, "limit", arg);
@@ -269,14 +282,6 @@ static void open_pins(struct fphint_pins *p, const struct cli *c)
 		die(FPHINT_EXIT_RUNTIME, "%s", err);
 }
 
-static uint64_t realtime_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 /* Pages whose bit is set in free (and, with delta, in freed_since_epoch). */
 static uint64_t count_map(const struct fphint_pins *p, bool delta)
 {
@@ -365,7 +370,7 @@ static int cmd_status(struct cli *c)
 	struct fphint_stats st;
 	struct fphint_meta m;
 	struct link_census lc;
-	uint64_t free_pages, delta_pages, now = realtime_ns(), lost_live = 0;
+	uint64_t free_pages, delta_pages, now = fphint_now_ns(CLOCK_REALTIME), lost_live = 0;
 	bool alive, have_lost;
 	char err[256];
 
@@ -637,50 +642,50 @@ static int cmd_reconcile(struct cli *c)
 /* ---- snapshot ---- */
 
 /*
- * What the kernel helper does each round: take the delta set word by word
- * (atomic exchange, so a free event between the read and the clear is
- * never lost) and bump meta.epoch.
+ * The delta set: pages free and freed since the epoch began.  Read-only
+ * unless --consume: the kernel helper owns the delta set, and taking it
+ * here makes its next round skip every page freed before now.  Consuming
+ * is what the helper does each round: take the bits word by word (atomic
+ * exchange, so a free event between the read and the clear is never
+ * lost), then bump meta.epoch atomically in place.
  */
 static int cmd_snapshot(struct cli *c)
 {
 	struct fphint_pins p;
-	struct fphint_meta m;
-	uint64_t taken = 0, delta = 0;
+	uint64_t freed = 0, delta = 0, epoch;
 
 	open_pins(&p, c);
 	for (uint64_t i = 0; i < p.nr_words; i++) {
 		struct fphint_word *w = &p.words[i];
-		uint64_t old;
+		uint64_t bits = __atomic_load_n(&w->freed_since_epoch, __ATOMIC_RELAXED);
 
-		if (!__atomic_load_n(&w->freed_since_epoch, __ATOMIC_RELAXED))
+		if (!bits)
 			continue; /* skip the write: most words are clean */
-		old = __atomic_exchange_n(&w->freed_since_epoch, 0, __ATOMIC_ACQ_REL);
-		taken += (uint64_t)__builtin_popcountll(old);
+		if (c->consume)
+			bits = __atomic_exchange_n(&w->freed_since_epoch, 0, __ATOMIC_ACQ_REL);
+		freed += (uint64_t)__builtin_popcountll(bits);
 		delta += (uint64_t)__builtin_popcountll(
-			old & __atomic_load_n(&w->free, __ATOMIC_RELAXED));
+			bits & __atomic_load_n(&w->free, __ATOMIC_RELAXED));
 	}
-	/*
-	 * meta is a plain array element: a concurrent agent write of meta can
-	 * undo this bump (the agent rewrites meta after each reconcile).
-	 */
-	if (fphint_meta_read(&p, &m))
-		die(FPHINT_EXIT_RUNTIME, "%s: cannot read meta", c->pin_dir);
-	m.epoch++;
-	if (fphint_meta_write(&p, &m))
-		die(FPHINT_EXIT_RUNTIME, "%s: cannot write meta", c->pin_dir);
+	if (c->consume)
+		epoch = __atomic_add_fetch(&p.live->epoch, 1, __ATOMIC_ACQ_REL);
+	else
+		epoch = __atomic_load_n(&p.live->epoch, __ATOMIC_ACQUIRE);
 	if (c->json) {
 		struct fphint_json j;
 
 		json_begin(&j, c, true);
-		fphint_json_kv_u64(&j, "epoch", m.epoch);
-		fphint_json_kv_u64(&j, "freed_bits_taken", taken);
+		fphint_json_kv_bool(&j, "consumed", c->consume);
+		fphint_json_kv_u64(&j, "epoch", epoch);
+		fphint_json_kv_u64(&j, "freed_bits", freed);
 		fphint_json_kv_u64(&j, "delta_pages", delta);
 		fphint_json_object_end(&j);
 		json_finish(&j);
 	} else {
-		printf("snapshot of %s: epoch %" PRIu64 ", %" PRIu64 " delta pages (free and freed"
-		       " since the last epoch), %" PRIu64 " freed bits taken\n",
-		       c->pin_dir, (uint64_t)m.epoch, delta, taken);
+		printf("snapshot of %s: %" PRIu64 " delta pages (free and freed since the epoch"
+		       " began), %" PRIu64 " freed bits; %s epoch %" PRIu64 "\n",
+		       c->pin_dir, delta, freed, c->consume ? "consumed, now" : "not consumed,",
+		       epoch);
 	}
 	fphint_pins_close(&p);
 	return FPHINT_EXIT_OK;
@@ -708,8 +713,9 @@ static const struct command commands[] = {
 	{"reconcile", reconcile_options, cmd_reconcile,
 	 "Correct the map against /proc/kpageflags now (safe while fphintd runs)."},
 	{"snapshot", snapshot_options, cmd_snapshot,
-	 "Take the delta set (clear every freed_since_epoch bit atomically), bump the epoch and "
-	 "print how many pages it held."},
+	 "Print the delta set (pages freed since the epoch began and still free). With --consume, "
+	 "take it: clear the freed bits and bump the epoch, which the kernel helper otherwise "
+	 "does at each hint round."},
 };
 
 static void top_help(FILE *out)

@@ -24,19 +24,12 @@
 #include <bpf/bpf.h>
 #include "fphint_tracker.h"
 #include "fphint_kpage.h"
+#include "fphint_time.h"
 
 /* Words handled per kpageflags read (8192 pfns, 64 KiB of flags). */
 #define FPHINT_RECONCILE_CHUNK_WORDS 128
 /* Attempts per word before leaving it to BPF (it is being changed now). */
 #define FPHINT_RECONCILE_MAX_RETRIES 4
-
-static uint64_t fphint_now_ns(clockid_t clk)
-{
-	struct timespec ts;
-
-	clock_gettime(clk, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 int fphint_link_prog_info(int link_fd, struct bpf_link_info *li, struct bpf_prog_info *pi,
 			  uint32_t *prog_info_len)
@@ -135,7 +128,6 @@ int fphint_reconcile(struct fphint_pins *p, struct fphint_reconcile_result *r, c
 {
 	uint64_t olds[FPHINT_RECONCILE_CHUNK_WORDS], truth[FPHINT_RECONCILE_CHUNK_WORDS];
 	uint64_t nr_words, w0, t0 = fphint_now_ns(CLOCK_MONOTONIC);
-	struct fphint_meta m;
 	int kfd, ret = 0;
 
 	memset(r, 0, sizeof(*r));
@@ -170,28 +162,23 @@ int fphint_reconcile(struct fphint_pins *p, struct fphint_reconcile_result *r, c
 	}
 	r->elapsed_ns = fphint_now_ns(CLOCK_MONOTONIC) - t0;
 
-	/* Read-modify-write of meta; two concurrent reconciles may lose a count. */
-	ret = fphint_meta_read(p, &m);
-	if (ret) {
-		snprintf(err, errlen, "meta read: %s", strerror(-ret));
-		goto out;
-	}
-	m.reconcile_runs++;
-	m.reconcile_set += r->bits_set;
-	m.reconcile_cleared += r->bits_cleared;
-	m.last_reconcile_at = fphint_now_ns(CLOCK_REALTIME);
+	/* The reconcile fields of meta, in place: concurrent passes add up. */
+	__atomic_fetch_add(&p->live->reconcile_runs, 1, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&p->live->reconcile_set, r->bits_set, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&p->live->reconcile_cleared, r->bits_cleared, __ATOMIC_RELAXED);
+	__atomic_store_n(&p->live->last_reconcile_at, fphint_now_ns(CLOCK_REALTIME),
+			 __ATOMIC_RELAXED);
 	{
 		uint64_t lost;
 		char ignored[128];
 
 		/* Kernels without recursion_misses keep the last value. */
 		if (p->dir[0] && !fphint_lost_events(p->dir, &lost, ignored, sizeof(ignored)))
-			m.lost_events = lost;
+			__atomic_store_n(&p->live->lost_events, lost, __ATOMIC_RELAXED);
 	}
-	p->meta = m;
-	ret = fphint_meta_write(p, &m);
+	ret = fphint_meta_read(p, &p->meta);
 	if (ret)
-		snprintf(err, errlen, "meta write: %s", strerror(-ret));
+		snprintf(err, errlen, "meta read: %s", strerror(-ret));
 out:
 	close(kfd);
 	return ret;

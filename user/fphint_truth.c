@@ -19,6 +19,7 @@
 
 #include "fphint_kpage.h"
 #include "fphint_ranges.h"
+#include "fphint_time.h"
 #include "fphint_truth.h"
 #include "fphint_truth.skel.h"
 
@@ -35,14 +36,6 @@
  * false_free themselves, so they are kept small (64 KiB + 16 KiB).
  */
 #define TRUTH_BATCH (1u << 13)
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 int fphint_zoneinfo_pcp_count(uint64_t *count, char *err, size_t errlen)
 {
@@ -319,7 +312,7 @@ static int verify_chunk(const struct fphint_pins *p, int kfd, struct pcp_walker 
 int fphint_truth_verify(const struct fphint_pins *p, struct fphint_truth_result *r, char *err,
 			size_t errlen)
 {
-	uint64_t t0 = now_ns(), nr_pfns = p->meta.nr_pfns;
+	uint64_t t0 = fphint_now_ns(CLOCK_MONOTONIC), nr_pfns = p->meta.nr_pfns;
 	struct pcp_walker walker;
 	struct chunk_bits *bits = NULL;
 	int kfd, rc = 0;
@@ -366,6 +359,6 @@ int fphint_truth_verify(const struct fphint_pins *p, struct fphint_truth_result 
 		walker_close(&walker);
 	free(bits);
 	close(kfd);
-	r->elapsed_ns = now_ns() - t0;
+	r->elapsed_ns = fphint_now_ns(CLOCK_MONOTONIC) - t0;
 	return rc;
 }

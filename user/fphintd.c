@@ -31,6 +31,7 @@
 #include "fphint_kpage.h"
 #include "fphint_metrics.h"
 #include "fphint_pins.h"
+#include "fphint_time.h"
 #include "fphint_tracker.h"
 #include "fphint.skel.h"
 
@@ -360,14 +361,6 @@ static int fphintd_check_links(const char *dir, char *err, size_t errlen)
 
 /* ---- create ----------------------------------------------------------- */
 
-static uint64_t fphintd_realtime_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 /*
  * Load, attach, pin.  Attaching comes before seeding so no event is
  * missed while the seed runs.  On failure everything this call created
@@ -412,7 +405,10 @@ static int fphintd_create(const char *dir, char *err, size_t errlen)
 	maps[0] = skel->maps.bitmap;
 	maps[1] = skel->maps.meta;
 	maps[2] = skel->maps.stats;
-	/* meta first, so a pin set that exists is never without magic. */
+	/*
+	 * meta first, so a pin set that exists is never without magic.  The
+	 * only whole-element write: nobody else can see the map yet.
+	 */
 	meta.magic = FPHINT_MAGIC;
 	meta.layout_version = FPHINT_LAYOUT_VERSION;
 	meta.nr_pfns = g.nr_pfns;
@@ -678,18 +674,13 @@ int main(int argc, char **argv)
 		fphint_pins_close(&pins);
 		return FPHINTD_EXIT_FAIL;
 	}
-	{
-		struct fphint_meta m;
-
-		if (!fphint_meta_read(&pins, &m)) {
-			m.agent_pid = (uint64_t)getpid();
-			/* An agent killed before its seed left seeded_at 0: this pass seeded. */
-			if (!adopted || !m.seeded_at)
-				m.seeded_at = fphintd_realtime_ns();
-			fphint_meta_write(&pins, &m);
-			pins.meta = m;
-		}
-	}
+	/* The agent's own fields of meta, in place (fphint_layout.h). */
+	__atomic_store_n(&pins.live->agent_pid, (uint64_t)getpid(), __ATOMIC_RELAXED);
+	/* An agent killed before its seed left seeded_at 0: this pass seeded. */
+	if (!adopted || !pins.live->seeded_at)
+		__atomic_store_n(&pins.live->seeded_at, fphint_now_ns(CLOCK_REALTIME),
+				 __ATOMIC_RELAXED);
+	fphint_meta_read(&pins, &pins.meta);
 
 	ret = fphint_handover_maybe(pins.bitmap_fd, pins.meta_fd, err, sizeof(err));
 	if (ret < 0) {
