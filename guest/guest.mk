@@ -56,6 +56,8 @@ demo:
 		echo "demo: 'make all' failed; packing the guest from what was built"; \
 		$(MAKE) --no-print-directory guest GUEST_BUILD_FIRST=; }
 	@python3 $(TOP)/tests/migrate/demo.py --out $(BUILD)/demo/results.json $(DEMO_ARGS)
+# Its verdict (what fails the demo, what is a finding about a baseline).
+TESTS_UNIT += $(TOP)/tests/migrate/test_demo_verdict.py
 
 TESTS_MIGRATE += $(TOP)/tests/migrate/test_migrate_none.py \
 	$(TOP)/tests/migrate/test_migrate_stock.py \

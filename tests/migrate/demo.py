@@ -20,11 +20,22 @@ window or more and the pages sent meanwhile are sent for nothing.  So fphint
 is also measured unthrottled (--line-rate-runs idle migrations, row
 "fphint@line-rate") to show what that costs.
 
+Verdicts: fphint's rows ("fphint", "fphint@line-rate") are checked and any
+check NOT met makes the demo exit 1; the baselines ("none", "stock") get the
+same checks, and what fails there is reported as a finding about that
+baseline (table column "verdict", the lines under the table, and "findings"
+in the JSON), never as a failure of the demo.  Every kernel problem line of
+every destination is printed.  Exit 0: fphint's figures and checks met;
+1: one of them not met; 3: the demo could not measure fphint (not built);
+2: bad arguments.
+
 Writes --out (JSON): per mode the median of the idle runs for
 transferred_bytes, normal_pages, zero_pages, total_ms, downtime_ms, setup_ms,
 syncs, guest_inuse_pages, min_memfree_kb (and min_memfree_at_ms, the
 mode's numeric "extra" counters), plus ratio (the median of the idle runs'
-own ratios), integrity, dst_kernel_clean and runs (every record).
+own ratios), integrity, dst_kernel_clean, runs (every record), role
+("fphint" or "baseline"), checks (name, what, met, value), findings and
+verdict; "meta" holds how the figures were taken and the exit status.
 """
 import argparse
 import json
@@ -73,7 +84,7 @@ def run_mode(mode, idle, churn, max_bandwidth):
         fb.log("%s: not built yet (%s missing)" % (mode, ", ".join(missing)))
         return {"status": "not built yet", "missing": missing}
     runs = []
-    entry = {"status": "measured", "runs": runs}
+    entry = {"status": "measured", "runs": runs, "planned_runs": idle + churn}
     t0 = time.monotonic()
     try:
         for i in range(idle):
@@ -139,29 +150,97 @@ def run_mode(mode, idle, churn, max_bandwidth):
     return entry
 
 
-def figures(e):
-    """fphint's figures from the kernel helper issue, each with its verdict."""
-    if not e or e.get("status") != "measured":
-        return []
-    ratio, dip = e.get("ratio"), e.get("memfree_dip_pct")
-    checks = [
-        ("idle ratio (normal + zero) / in-use <= 1.05", ratio is not None and ratio <= 1.05,
-         "%.4f" % ratio if ratio is not None else "-"),
-        ("min MemFree during migration within 1% of before", dip is not None and dip <= 1.0,
-         "dip %.2f%%" % dip if dip is not None else "-"),
-        ("integrity and clean destination kernel log, every run (idle and churn)",
-         e["integrity"] == "pass" and e["dst_kernel_clean"],
-         "%d runs" % len(e.get("runs", []))),
-    ]
-    return ["fphint figure: %s: %s (%s)" % (what, "met" if ok else "NOT met", val)
-            for what, ok, val in checks]
+# Modes whose problems are findings about them, not failures of the demo.
+BASELINES = ("none", "stock")
+PRODUCT = ("fphint", LINE_RATE)
 
 
-def boot_failure_lines(results):
-    return ["%s: a guest failed to boot and was booted again (before any migration): %s"
-            % (mode, f["error"].splitlines()[0])
-            for mode, entry in sorted(results.items()) if isinstance(entry, dict)
-            for f in entry.get("boot_failures") or []]
+def _every_run(e, key, want):
+    runs = e.get("runs") or []
+    bad = sum(1 for r in runs if r.get(key) != want)
+    return (bool(runs) and not bad and "error" not in e,
+            "%d of %d runs" % (len(runs) - bad, len(runs)) if runs else "no run")
+
+
+# One row per check: (name, what, modes it applies to, entry -> (met, value)).
+# A figure is one more row here; its value goes to the JSON as computed.
+CHECKS = (
+    ("ratio", "idle ratio (normal + zero) / in-use <= 1.05", ("fphint",),
+     lambda e: (e.get("ratio") is not None and e["ratio"] <= 1.05,
+                "%.4f" % e["ratio"] if e.get("ratio") is not None else "-")),
+    ("memfree_dip", "min MemFree during migration within 1% of before", ("fphint",),
+     lambda e: (e.get("memfree_dip_pct") is not None and e["memfree_dip_pct"] <= 1.0,
+                "dip %.2f%%" % e["memfree_dip_pct"] if e.get("memfree_dip_pct") is not None
+                else "-")),
+    ("complete", "every run (idle and churn) completed", PRODUCT + BASELINES,
+     lambda e: ("error" not in e and len(e.get("runs") or []) == e.get("planned_runs"),
+                "%d of %d runs%s" % (len(e.get("runs") or []), e.get("planned_runs", 0),
+                                     "; error: " + e["error"] if "error" in e else ""))),
+    ("integrity", "kept data intact on the destination, every run", PRODUCT + BASELINES,
+     lambda e: _every_run(e, "integrity", "pass")),
+    ("dst_kernel", "clean destination kernel log, every run", PRODUCT + BASELINES,
+     lambda e: _every_run(e, "dst_kernel_clean", True)),
+)
+
+
+def evaluate(mode, e):
+    """Adds role, checks, findings and verdict to a measured entry."""
+    role = "fphint" if mode in PRODUCT else "baseline"
+    e["role"] = role
+    e["checks"] = []
+    for name, what, modes, fn in CHECKS:
+        if mode in modes:
+            met, value = fn(e)
+            e["checks"].append({"name": name, "what": what, "met": bool(met), "value": value})
+    # Every kernel problem line and every boot retried, as they were seen;
+    # for a baseline also its checks not met (for fphint those are failures).
+    e["findings"] = [
+        "%s run %d: destination kernel log: %s" % (r.get("label", ""), n + 1, line)
+        for n, r in enumerate(e.get("runs") or []) for line in r.get("kernel_problems") or []]
+    e["findings"] += ["a guest failed to boot and was booted again (before any migration; "
+                      "console tail in the JSON): %s" % f["error"].splitlines()[0]
+                      for f in e.get("boot_failures") or []]
+    if role == "baseline":
+        e["findings"] += ["%s: NOT met (%s)" % (c["what"], c["value"])
+                          for c in e["checks"] if not c["met"]]
+    failed = [c["name"] for c in e["checks"] if not c["met"]]
+    if role == "baseline":
+        e["verdict"] = "findings: " + ",".join(failed) if failed else "no findings"
+    else:
+        e["verdict"] = "FAIL: " + ",".join(failed) if failed else "met"
+    return e
+
+
+def verdict(results):
+    """(exit status, lines to print under the table) for evaluated results."""
+    lines, failed = [], []
+    for mode, e in results.items():
+        if e.get("status") != "measured":
+            if mode in PRODUCT:
+                lines.append("demo: %s could not be measured: %s (%s)"
+                             % (mode, e.get("status"), ", ".join(e.get("missing") or [])))
+                failed.append(mode)
+            continue
+        for c in e["checks"]:
+            if mode in PRODUCT:
+                lines.append("%s check: %s: %s (%s)" % (mode, c["what"],
+                                                        "met" if c["met"] else "NOT met",
+                                                        c["value"]))
+        lines += [("finding about the %s baseline: %s" if e["role"] == "baseline" else "%s: %s")
+                  % (mode, f) for f in e["findings"]]
+        if mode in PRODUCT and e["verdict"] != "met":
+            failed.append(mode)
+    not_built = [m for m in failed if results[m].get("status") != "measured"]
+    if not_built:
+        lines.append("demo: FAILED: could not measure %s" % ", ".join(not_built))
+        return 3, lines
+    if failed:
+        lines.append("demo: FAILED: fphint's figures or checks not met for %s" % ", ".join(failed))
+        return 1, lines
+    lines.append("demo: fphint's figures and checks met%s" % (
+        "; baselines' findings above are about them, not about fphint"
+        if any(results[m].get("findings") for m in BASELINES if m in results) else ""))
+    return 0, lines
 
 
 def fmt(v, scale=1, digits=0):
@@ -172,7 +251,7 @@ def fmt(v, scale=1, digits=0):
 
 def table(results):
     cols = ("mode", "sent MiB", "normal", "zero", "ratio", "total ms", "down ms", "setup ms",
-            "syncs", "in-use pg", "min free MiB", "dip %", "integrity", "dst kernel")
+            "syncs", "in-use pg", "min free MiB", "dip %", "integrity", "dst kernel", "verdict")
     rows = [cols]
     for mode, e in results.items():
         if e["status"] != "measured":
@@ -185,7 +264,8 @@ def table(results):
             fmt(e["guest_inuse_pages"]), fmt(e["min_memfree_kb"], 1024),
             fmt(e.get("memfree_dip_pct"), 1, 1),
             e["integrity"] + ("" if "error" not in e else " (error)"),
-            "clean" if e["dst_kernel_clean"] else "PROBLEMS"))
+            "clean" if e["dst_kernel_clean"] else "PROBLEMS",
+            ("baseline: " if e["role"] == "baseline" else "") + e["verdict"]))
     widths = [max(len(str(r[i])) for r in rows) for i in range(len(cols))]
     lines = []
     for n, r in enumerate(rows):
@@ -222,6 +302,10 @@ def main():
         results[mode] = run_mode(mode, a.idle, a.churn, a.max_bandwidth_mib << 20)
     if "fphint" in modes and a.line_rate_runs:
         results[LINE_RATE] = run_mode("fphint", a.line_rate_runs, 0, fb.DEFAULT_MAX_BANDWIDTH)
+    for mode, e in results.items():
+        if e["status"] == "measured":
+            evaluate(mode, e)
+    status, lines = verdict(results)
     # One key per mode, plus "meta" for how the figures were taken.
     doc = dict(results)
     doc["meta"] = {
@@ -234,6 +318,7 @@ def main():
         "line_rate_runs": a.line_rate_runs,
         "line_rate_max_bandwidth_mib": fb.DEFAULT_MAX_BANDWIDTH >> 20,
         "wall_s": round(time.monotonic() - t0, 1),
+        "exit_status": status,
     }
     os.makedirs(os.path.dirname(os.path.abspath(a.out)), exist_ok=True)
     with open(a.out + ".tmp", "w") as f:
@@ -257,16 +342,10 @@ def main():
                   "the host asked (median)"
                   % (mode, h["max_lock_hold_ms"], h["max_confirm_ms"], h["median_round_ms"],
                      fmt(h["median_pages_hinted"]), h["median_first_hint_ms"]))
-    for line in figures(results.get("fphint")) + boot_failure_lines(results):
+    for line in lines:
         print(line)
     print("results: %s (%.0fs)" % (a.out, doc["meta"]["wall_s"]))
-    failed = [m for m, e in results.items()
-              if e["status"] == "measured" and (e["integrity"] != "pass" or not e["dst_kernel_clean"])]
-    if failed:
-        print("demo: integrity or kernel check FAILED for: %s" % ", ".join(failed))
-        return 1
-    return 0
-
+    return status
 
 if __name__ == "__main__":
     sys.exit(main())
