@@ -56,7 +56,6 @@ enum opt_key {
 };
 
 struct cli {
-	const char *cmd; /* "status", ... */
 	const char *pin_dir;
 	bool json;
 	bool delta;
@@ -78,18 +77,17 @@ __attribute__((format(printf, 2, 3), noreturn)) static void die(int code, const 
 	exit(code);
 }
 
-__attribute__((format(printf, 2, 3), noreturn)) static void usage_error(const struct cli *c,
-									const char *fmt, ...)
+/* A bad command line before a command is known (argp reports the rest). */
+__attribute__((format(printf, 1, 2), noreturn)) static void usage_error(const char *fmt, ...)
 {
-	char msg[512];
 	va_list ap;
 
+	fputs("fphint: ", stderr);
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	if (c && c->cmd)
-		die(FPHINT_EXIT_USAGE, "%s: %s (see 'fphint %s --help')", c->cmd, msg, c->cmd);
-	die(FPHINT_EXIT_USAGE, "%s (see 'fphint --help')", msg);
+	fputs("\nTry `fphint --help' for more information.\n", stderr);
+	exit(FPHINT_EXIT_USAGE);
 }
 
 #define OPTION_PIN_DIR                                                                             \
@@ -129,16 +127,17 @@ static const struct argp_option snapshot_options[] = {
 	 0},
 	{0}};
 
-static uint64_t parse_count(const struct cli *c, const char *opt, const char *arg)
+static uint64_t parse_count(struct argp_state *state, const char *opt, const char *arg)
 {
 	char err[200];
 	uint64_t v;
 
 	if (fphint_parse_u64(arg, &v, err, sizeof(err)))
-		usage_error(c, "--%s: %s", opt, err);
+		argp_error(state, "--%s: %s", opt, err);
 	return v;
 }
 
+/* argp reports bad options and values itself, then exits 2 (argp_err_exit_status). */
 static error_t parse_opt(int key, char *arg, struct argp_state *state)
 {
 	struct cli *c = state->input;
@@ -146,7 +145,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	switch (key) {
 	case OPT_PIN_DIR:
 		if (!*arg)
-			usage_error(c, "--pin-dir: empty directory name");
+			argp_error(state, "--pin-dir: empty directory name");
 		c->pin_dir = arg;
 		break;
 	case OPT_JSON:
@@ -159,104 +158,23 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		c->consume = true;
 		break;
 	case OPT_LIMIT:
-		c->limit = parse_count(c, "limit", arg);
+		c->limit = parse_count(state, "limit", arg);
 		break;
 	case OPT_MAX_PAGES:
-		c->max_pages = parse_count(c, "max-pages", arg);
+		c->max_pages = parse_count(state, "max-pages", arg);
 		break;
 	case OPT_MAX_ERROR_PPM:
-		c->max_error_ppm = parse_count(c, "max-error-ppm", arg);
+		c->max_error_ppm = parse_count(state, "max-error-ppm", arg);
 		if (c->max_error_ppm > 1000000)
-			usage_error(c, "--max-error-ppm: %s is more than 1000000 (100%%)", arg);
+			argp_error(state, "--max-error-ppm: %s is more than 1000000 (100%%)", arg);
 		break;
 	case ARGP_KEY_ARG:
-		usage_error(c, "unexpected argument '%s'", arg);
+		argp_error(state, "unexpected argument '%s'", arg);
+		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
 	}
 	return 0;
-}
-
-/*
- * argp reports a bad option in two lines and exits with its own status;
- * check the command line first so that every usage error is one line and
- * exit 2.  Long options may be abbreviated, as getopt allows.
- */
-static const struct argp_option *find_long(const struct argp_option *opts, const char *name,
-					   size_t len, const struct cli *c)
-{
-	/*
-	 * argp's own options, the hidden ones too: getopt counts them when
-	 * it resolves an abbreviation ("--p" is ambiguous with
-	 * --program-name; found by fuzz/fuzz_cli).  Key 0 marks the hidden
-	 * ones, refused here (--HANG would make the CLI sleep for an hour).
-	 */
-	static const struct argp_option builtin[] = {
-		{"help", '?', NULL, 0, NULL, 0},    {"usage", -1, NULL, 0, NULL, 0},
-		{"version", 'V', NULL, 0, NULL, 0}, {"program-name", 0, "NAME", 0, NULL, 0},
-		{"HANG", 0, "SECS", 0, NULL, 0},    {0},
-	};
-	const struct argp_option *hit = NULL;
-	int hits = 0;
-
-	for (int pass = 0; pass < 2; pass++) {
-		for (const struct argp_option *o = pass ? builtin : opts; o->name; o++) {
-			if (strncmp(o->name, name, len))
-				continue;
-			if (strlen(o->name) == len) {
-				if (!o->key)
-					usage_error(c, "unknown option '--%.*s'", (int)len, name);
-				return o; /* exact */
-			}
-			hit = o;
-			hits++;
-		}
-	}
-	if (hits == 0)
-		usage_error(c, "unknown option '--%.*s'", (int)len, name);
-	if (hits > 1)
-		usage_error(c, "ambiguous option '--%.*s'", (int)len, name);
-	if (!hit->key)
-		usage_error(c, "unknown option '--%.*s'", (int)len, name);
-	return hit;
-}
-
-static void check_args(const struct argp_option *opts, int argc, char **argv, const struct cli *c)
-{
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-
-		if (!strcmp(a, "--"))
-			break;
-		if (!strncmp(a, "--", 2)) {
-			const char *eq = strchr(a + 2, '=');
-			size_t len = eq ? (size_t)(eq - a - 2) : strlen(a + 2);
-			const struct argp_option *o = find_long(opts, a + 2, len, c);
-
-			if (o->arg && !eq && i + 1 >= argc)
-				usage_error(c, "option '--%s' needs a value", o->name);
-			if (!o->arg && eq)
-				usage_error(c, "option '--%s' takes no value", o->name);
-			if (o->arg && !eq)
-				i++;
-		} else if (a[0] == '-' && a[1]) {
-			for (const char *s = a + 1; *s; s++) {
-				const struct argp_option *o = opts;
-
-				while (o->name && o->key != *s)
-					o++;
-				if (!o->name && *s != '?' && *s != 'V')
-					usage_error(c, "unknown option '-%c'", *s);
-				if (o->name && o->arg) {
-					if (!s[1] && i + 1 >= argc)
-						usage_error(c, "option '-%c' needs a value", *s);
-					if (!s[1])
-						i++;
-					break;
-				}
-			}
-		}
-	}
 }
 
 /* ---- helpers shared by the commands ---- */
@@ -739,7 +657,7 @@ int main(int argc, char **argv)
 	};
 
 	if (argc < 2)
-		usage_error(NULL, "missing command (status, dump, verify, reconcile, snapshot)");
+		usage_error("missing command (status, dump, verify, reconcile, snapshot)");
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "-?") ||
 	    !strcmp(argv[1], "help")) {
 		top_help(stdout);
@@ -753,9 +671,7 @@ int main(int argc, char **argv)
 		if (!strcmp(argv[1], commands[i].name))
 			cmd = &commands[i];
 	if (!cmd)
-		usage_error(NULL, "unknown command '%s'", argv[1]);
-	c.cmd = cmd->name;
-	check_args(cmd->options, argc - 1, argv + 1, &c);
+		usage_error("unknown command '%s'", argv[1]);
 
 	snprintf(doc, sizeof(doc), "%s\v%s", cmd->doc, FPHINT_EXIT_CODES);
 	snprintf(name, sizeof(name), "fphint %s", cmd->name);
@@ -763,6 +679,7 @@ int main(int argc, char **argv)
 	{
 		const struct argp argp = {cmd->options, parse_opt, NULL, doc, NULL, NULL, NULL};
 
+		argp_err_exit_status = FPHINT_EXIT_USAGE;
 		argp_parse(&argp, argc - 1, argv + 1, 0, NULL, &c);
 	}
 	return cmd->run(&c);

@@ -126,40 +126,31 @@ static const struct argp_option fphintd_options[] = {
 
 static error_t fphintd_parse(int key, char *arg, struct argp_state *state)
 {
-	char *end;
+	char err[256];
+	uint64_t v;
 
 	switch (key) {
 	case OPT_PIN_DIR:
-		if (!*arg || strlen(arg) >= 200) {
-			logmsg("--pin-dir: bad directory '%s'", arg);
-			exit(FPHINTD_EXIT_USAGE);
-		}
+		if (!*arg || strlen(arg) >= 200)
+			argp_error(state, "--pin-dir: bad directory '%s'", arg);
 		opts.pin_dir = arg;
 		break;
 	case OPT_INTERVAL:
-		errno = 0;
-		opts.interval = strtol(arg, &end, 10);
-		if (errno || end == arg || *end || opts.interval < 0 || opts.interval > 86400) {
-			logmsg("--reconcile-interval: '%s' is not a number of seconds in 0..86400",
-			       arg);
-			exit(FPHINTD_EXIT_USAGE);
-		}
+		if (fphint_parse_u64(arg, &v, err, sizeof(err)) || v > 86400)
+			argp_error(state,
+				   "--reconcile-interval: '%s' is not a number of seconds in "
+				   "0..86400",
+				   arg);
+		opts.interval = (long)v;
 		break;
-	case OPT_METRICS: {
-		char err[256];
-
-		if (fphint_metrics_check_listen(arg, err, sizeof(err))) {
-			logmsg("--metrics: %s", err);
-			exit(FPHINTD_EXIT_USAGE);
-		}
+	case OPT_METRICS:
+		if (fphint_metrics_check_listen(arg, err, sizeof(err)))
+			argp_error(state, "--metrics: %s", err);
 		opts.metrics = arg;
 		break;
-	}
 	case OPT_MODULE_STATS:
-		if (!*arg || strlen(arg) >= 250) {
-			logmsg("--module-stats: bad file name '%s'", arg);
-			exit(FPHINTD_EXIT_USAGE);
-		}
+		if (!*arg || strlen(arg) >= 250)
+			argp_error(state, "--module-stats: bad file name '%s'", arg);
 		opts.module_stats = arg;
 		break;
 	case OPT_TEARDOWN_ON_EXIT:
@@ -175,79 +166,22 @@ static error_t fphintd_parse(int key, char *arg, struct argp_state *state)
 		opts.verbose++;
 		break;
 	case ARGP_KEY_ARG:
-		logmsg("unexpected argument '%s'", arg);
-		exit(FPHINTD_EXIT_USAGE);
-	case ARGP_KEY_ERROR:
+		argp_error(state, "unexpected argument '%s'", arg);
 		break;
 	default:
-		(void)state;
 		return ARGP_ERR_UNKNOWN;
 	}
 	return 0;
 }
 
-/* The argument argp choked on: an unknown option or one missing its value. */
-static const char *fphintd_bad_arg(int argc, char **argv)
-{
-	const struct argp_option *o;
-	int i;
-
-	for (i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		size_t len;
-		int hits = 0;
-		bool takes_arg = false;
-
-		if (!strcmp(a, "--"))
-			break;
-		if (strncmp(a, "--", 2))
-			continue; /* short options are all flags but -v, checked by argp */
-		len = strcspn(a + 2, "=");
-		for (o = fphintd_options; o->name; o++) {
-			if (!strncmp(o->name, a + 2, len)) {
-				hits++;
-				takes_arg = o->arg != NULL;
-			}
-		}
-		if (hits != 1 && strncmp("help", a + 2, len) && strncmp("usage", a + 2, len) &&
-		    strncmp("version", a + 2, len))
-			return a;
-		if (takes_arg && !a[2 + len] && ++i >= argc)
-			return a;
-	}
-	return NULL;
-}
-
-/* argp's own messages are two lines; name the offending argument in one. */
+/* argp reports bad options and values itself, then exits 2 (argp_err_exit_status). */
 static void fphintd_parse_args(int argc, char **argv)
 {
 	static const struct argp argp = {
 		fphintd_options, fphintd_parse, NULL, fphintd_doc, NULL, NULL, NULL};
-	const char *bad;
-	int i;
 
-	/*
-	 * ARGP_NO_ERRS implies ARGP_NO_EXIT, under which --help would print
-	 * and then carry on: let argp handle those requests the normal way.
-	 */
-	for (i = 1; i < argc && strcmp(argv[i], "--"); i++) {
-		if (!strcmp(argv[i], "-?") || !strcmp(argv[i], "-V") ||
-		    (!strncmp(argv[i], "--", 2) && argv[i][2] &&
-		     (!strncmp("help", argv[i] + 2, strlen(argv[i] + 2)) ||
-		      !strncmp("usage", argv[i] + 2, strlen(argv[i] + 2)) ||
-		      !strncmp("version", argv[i] + 2, strlen(argv[i] + 2))))) {
-			argp_parse(&argp, argc, argv, 0, NULL, NULL);
-			exit(FPHINTD_EXIT_USAGE); /* not reached: argp exits */
-		}
-	}
-	if (!argp_parse(&argp, argc, argv, ARGP_NO_ERRS, NULL, NULL))
-		return;
-	bad = fphintd_bad_arg(argc, argv);
-	if (bad)
-		logmsg("unknown option or missing value: '%s' (see --help)", bad);
-	else
-		logmsg("bad command line (see --help)");
-	exit(FPHINTD_EXIT_USAGE);
+	argp_err_exit_status = FPHINTD_EXIT_USAGE;
+	argp_parse(&argp, argc, argv, 0, NULL, NULL);
 }
 
 /* ---- pins ------------------------------------------------------------- */
