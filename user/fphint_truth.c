@@ -37,32 +37,16 @@
  */
 #define TRUTH_BATCH (1u << 13)
 
+static int fphint_zone_pcp(const struct fphint_zone *z, void *ctx)
+{
+	*(uint64_t *)ctx += z->pcp_count;
+	return 0;
+}
+
 int fphint_zoneinfo_pcp_count(uint64_t *count, char *err, size_t errlen)
 {
-	FILE *f = fopen("/proc/zoneinfo", "re");
-	char line[256];
-	unsigned long long n;
-	uint64_t sum = 0;
-	bool in_pagesets = false;
-
-	if (!f) {
-		int e = errno;
-
-		snprintf(err, errlen, "/proc/zoneinfo: %s", strerror(e));
-		return -e;
-	}
-	/* "count:" also appears elsewhere in newer kernels; only take the pagesets'. */
-	while (fgets(line, sizeof(line), f)) {
-		if (strstr(line, "pagesets"))
-			in_pagesets = true;
-		else if (!strncmp(line, "Node", 4))
-			in_pagesets = false;
-		else if (in_pagesets && sscanf(line, " count: %llu", &n) == 1)
-			sum += n;
-	}
-	fclose(f);
-	*count = sum;
-	return 0;
+	*count = 0;
+	return fphint_zoneinfo_read(FPHINT_ZONEINFO_PATH, fphint_zone_pcp, count, err, errlen);
 }
 
 bool fphint_truth_exceeds(uint64_t bad, uint64_t free_truth, uint64_t max_ppm)
