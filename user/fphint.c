@@ -8,7 +8,6 @@
  * foreign or stale pins) and reads the mmapped bitmap in place.
  */
 #include <argp.h>
-#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <signal.h>
@@ -233,34 +232,33 @@ struct link_census {
 	unsigned pinned, attached; /* link_* pins; those whose link is live */
 };
 
-/* Counts link_* pins in dir and how many of them open as BPF links. */
+static int census_link(const char *name, const char *path, bool link, void *ctx)
+{
+	struct link_census *lc = ctx;
+	struct bpf_link_info info;
+	uint32_t len = sizeof(info);
+	int fd;
+
+	(void)name;
+	if (!link)
+		return 0;
+	lc->pinned++;
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return 0;
+	memset(&info, 0, sizeof(info));
+	if (!bpf_obj_get_info_by_fd(fd, &info, &len) && info.prog_id)
+		lc->attached++;
+	close(fd);
+	return 0;
+}
+
+/* Counts link_* pins in dir and how many of them are live, attached links. */
 static struct link_census census_links(const char *dir)
 {
 	struct link_census lc = {0};
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	char path[4096];
 
-	if (!d)
-		return lc;
-	while ((e = readdir(d))) {
-		struct bpf_link_info info;
-		uint32_t len = sizeof(info);
-		int fd;
-
-		if (strncmp(e->d_name, FPHINT_PIN_LINK_PREFIX, strlen(FPHINT_PIN_LINK_PREFIX)) ||
-		    fphint_pin_path(path, sizeof(path), dir, e->d_name))
-			continue;
-		lc.pinned++;
-		fd = bpf_obj_get(path);
-		if (fd < 0)
-			continue;
-		memset(&info, 0, sizeof(info));
-		if (!bpf_obj_get_info_by_fd(fd, &info, &len) && info.prog_id)
-			lc.attached++;
-		close(fd);
-	}
-	closedir(d);
+	fphint_pins_walk(dir, census_link, &lc);
 	return lc;
 }
 

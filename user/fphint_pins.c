@@ -2,6 +2,7 @@
 /*
  * fphint_pins.c - open, validate and map the pinned fphint maps.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +21,38 @@ int fphint_pin_path(char *buf, size_t len, const char *dir, const char *name)
 	int n = snprintf(buf, len, "%s/%s", dir, name);
 
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+static bool fphint_is_link_pin(const char *name)
+{
+	return !strncmp(name, FPHINT_PIN_LINK_PREFIX, strlen(FPHINT_PIN_LINK_PREFIX));
+}
+
+int fphint_pins_walk(const char *dir, fphint_pin_fn fn, void *ctx)
+{
+	char path[4096];
+	struct dirent *de;
+	int pass, ret = 0;
+	DIR *d;
+
+	for (pass = 0; pass < 2 && !ret; pass++) {
+		d = opendir(dir);
+		if (!d)
+			return errno == ENOENT ? 0 : -errno;
+		while (!ret && (de = readdir(d))) {
+			bool link = fphint_is_link_pin(de->d_name);
+
+			if (link != (pass == 0) ||
+			    (!link && strcmp(de->d_name, FPHINT_PIN_BITMAP) &&
+			     strcmp(de->d_name, FPHINT_PIN_META) &&
+			     strcmp(de->d_name, FPHINT_PIN_STATS)) ||
+			    fphint_pin_path(path, sizeof(path), dir, de->d_name))
+				continue;
+			ret = fn(de->d_name, path, link, ctx);
+		}
+		closedir(d);
+	}
+	return ret;
 }
 
 /* What kind of BPF object fd is, from /proc/self/fdinfo: 'm', 'p', 'l' or 0. */

@@ -9,6 +9,7 @@
 #ifndef FPHINT_PINS_H
 #define FPHINT_PINS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "fphint_layout.h"
@@ -37,6 +38,16 @@ void fphint_pins_close(struct fphint_pins *p);
 int fphint_meta_read(const struct fphint_pins *p, struct fphint_meta *m);
 /* Per-cpu stats summed over all possible CPUs (0 or -errno). */
 int fphint_stats_sum(const struct fphint_pins *p, struct fphint_stats *sum);
+
+/*
+ * The one walk over the pins in dir that are ours (bitmap, meta, stats,
+ * link_*): links first, then maps, so that a caller removing them
+ * detaches the programs before their maps go.  fn gets the pin's name and
+ * full path; a non-zero return stops the walk and is returned.  0 when
+ * done (also when dir does not exist), -errno if dir cannot be read.
+ */
+typedef int (*fphint_pin_fn)(const char *name, const char *path, bool link, void *ctx);
+int fphint_pins_walk(const char *dir, fphint_pin_fn fn, void *ctx);
 
 /* Fill "dir/name" into buf; -ENAMETOOLONG if it does not fit. */
 int fphint_pin_path(char *buf, size_t len, const char *dir, const char *name);

@@ -12,7 +12,6 @@
  * only produces stale candidates, which consumers confirm under
  * zone->lock anyway.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stddef.h>
@@ -51,43 +50,46 @@ int fphint_link_prog_info(int link_fd, struct bpf_link_info *li, struct bpf_prog
 	return ret;
 }
 
+struct fphint_lost_sum {
+	uint64_t lost;
+	int found;
+};
+
+static int fphint_add_lost(const char *name, const char *path, bool link, void *ctx)
+{
+	struct fphint_lost_sum *sum = ctx;
+	struct bpf_link_info li;
+	struct bpf_prog_info pi;
+	uint32_t len;
+	int lfd, ok;
+
+	(void)name;
+	if (!link)
+		return 0;
+	lfd = bpf_obj_get(path);
+	if (lfd < 0)
+		return 0;
+	ok = !fphint_link_prog_info(lfd, &li, &pi, &len);
+	close(lfd);
+	if (ok &&
+	    len >= offsetof(struct bpf_prog_info, recursion_misses) + sizeof(pi.recursion_misses)) {
+		sum->lost += pi.recursion_misses;
+		sum->found++;
+	}
+	return 0;
+}
+
 int fphint_lost_events(const char *dir, uint64_t *lost, char *err, size_t errlen)
 {
-	char path[4096];
-	struct dirent *de;
-	int found = 0, ret = 0;
-	DIR *d;
+	struct fphint_lost_sum sum = {0};
+	int ret = fphint_pins_walk(dir, fphint_add_lost, &sum);
 
-	*lost = 0;
-	d = opendir(dir);
-	if (!d) {
-		ret = -errno;
+	*lost = sum.lost;
+	if (ret) {
 		snprintf(err, errlen, "%s: %s", dir, strerror(-ret));
 		return ret;
 	}
-	while ((de = readdir(d))) {
-		struct bpf_link_info li;
-		struct bpf_prog_info pi;
-		uint32_t len;
-		int lfd, ok;
-
-		if (strncmp(de->d_name, FPHINT_PIN_LINK_PREFIX, strlen(FPHINT_PIN_LINK_PREFIX)))
-			continue;
-		if (snprintf(path, sizeof(path), "%s/%s", dir, de->d_name) >= (int)sizeof(path))
-			continue;
-		lfd = bpf_obj_get(path);
-		if (lfd < 0)
-			continue;
-		ok = !fphint_link_prog_info(lfd, &li, &pi, &len);
-		close(lfd);
-		if (ok && len >= offsetof(struct bpf_prog_info, recursion_misses) +
-					  sizeof(pi.recursion_misses)) {
-			*lost += pi.recursion_misses;
-			found++;
-		}
-	}
-	closedir(d);
-	if (!found) {
+	if (!sum.found) {
 		snprintf(err, errlen, "%s: no program reports recursion_misses", dir);
 		return -EOPNOTSUPP;
 	}

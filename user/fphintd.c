@@ -8,7 +8,6 @@
  * adopts the pins instead of attaching a second copy.
  */
 #include <argp.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -186,61 +185,50 @@ static void fphintd_parse_args(int argc, char **argv)
 
 /* ---- pins ------------------------------------------------------------- */
 
-static bool fphintd_is_our_pin(const char *name)
+struct fphintd_removal {
+	int removed, ret;
+};
+
+static int fphintd_remove_pin(const char *name, const char *path, bool link, void *ctx)
 {
-	return !strcmp(name, FPHINT_PIN_BITMAP) || !strcmp(name, FPHINT_PIN_META) ||
-	       !strcmp(name, FPHINT_PIN_STATS) ||
-	       !strncmp(name, FPHINT_PIN_LINK_PREFIX, strlen(FPHINT_PIN_LINK_PREFIX));
+	struct fphintd_removal *r = ctx;
+
+	(void)name;
+	(void)link;
+	if (unlink(path))
+		r->ret = -errno;
+	else
+		r->removed++;
+	return 0;
 }
 
-/* Remove our pins from dir (links first: programs detach), then dir. */
+/* Remove our pins from dir (the walk gives links first: programs detach), then dir. */
 static int fphintd_remove_pins(const char *dir, int *removed)
 {
-	char path[256];
-	struct dirent *de;
-	int pass, ret = 0;
-	DIR *d;
+	struct fphintd_removal r = {0, 0};
+	int ret = fphint_pins_walk(dir, fphintd_remove_pin, &r);
 
-	*removed = 0;
-	for (pass = 0; pass < 2; pass++) {
-		d = opendir(dir);
-		if (!d)
-			return errno == ENOENT ? 0 : -errno;
-		while ((de = readdir(d))) {
-			bool link = !strncmp(de->d_name, FPHINT_PIN_LINK_PREFIX,
-					     strlen(FPHINT_PIN_LINK_PREFIX));
-
-			if (!fphintd_is_our_pin(de->d_name) || link != (pass == 0))
-				continue;
-			if (fphint_pin_path(path, sizeof(path), dir, de->d_name))
-				continue;
-			if (unlink(path))
-				ret = -errno;
-			else
-				(*removed)++;
-		}
-		closedir(d);
-	}
+	*removed = r.removed;
+	if (ret)
+		return ret;
 	/* Only an empty directory goes; the bpffs root is never removed. */
 	if (strcmp(dir, FPHINTD_BPFFS) && rmdir(dir) && errno != ENOENT && errno != ENOTEMPTY)
-		ret = ret ? ret : -errno;
-	return ret;
+		r.ret = r.ret ? r.ret : -errno;
+	return r.ret;
 }
 
-/* First of our pin names present in dir (into buf), false if none. */
-static bool fphintd_leftover_pin(const char *dir, char *buf, size_t len)
+static int fphintd_first_pin(const char *name, const char *path, bool link, void *ctx)
 {
-	struct dirent *de;
-	bool found = false;
-	DIR *d = opendir(dir);
+	(void)name;
+	(void)link;
+	snprintf(ctx, 256, "%s", path);
+	return 1;
+}
 
-	if (!d)
-		return false;
-	while (!found && (de = readdir(d)))
-		found = fphintd_is_our_pin(de->d_name) &&
-			!fphint_pin_path(buf, len, dir, de->d_name);
-	closedir(d);
-	return found;
+/* First of our pin names present in dir (into buf, 256 bytes), false if none. */
+static bool fphintd_leftover_pin(const char *dir, char *buf)
+{
+	return fphint_pins_walk(dir, fphintd_first_pin, buf) == 1;
 }
 
 /* Link pins expected for the tracker programs, e.g. link_fphint_page_free. */
@@ -298,7 +286,7 @@ static int fphintd_check_links(const char *dir, char *err, size_t errlen)
 /*
  * Load, attach, pin.  Attaching comes before seeding so no event is
  * missed while the seed runs.  On failure everything this call created
- * is destroyed and unpinned.
+ * is destroyed and unpinned (libbpf knows what it pinned).
  */
 static int fphintd_create(const char *dir, char *err, size_t errlen)
 {
@@ -309,10 +297,9 @@ static int fphintd_create(const char *dir, char *err, size_t errlen)
 	struct bpf_program *prog;
 	struct fphint_meta meta = {};
 	struct fphint *skel = NULL;
-	bool made_dir = false;
+	bool made_dir = false, maps_pinned = false;
 	char path[256];
-	char pinned[3 + 16][256]; /* what this run pinned, to undo on failure */
-	int ret, nlinks = 0, npinned = 0, i;
+	int ret, nlinks = 0, i;
 	uint32_t zero = 0;
 
 	ret = fphint_agent_geometry(&g, err, errlen);
@@ -340,8 +327,8 @@ static int fphintd_create(const char *dir, char *err, size_t errlen)
 	maps[1] = skel->maps.meta;
 	maps[2] = skel->maps.stats;
 	/*
-	 * meta first, so a pin set that exists is never without magic.  The
-	 * only whole-element write: nobody else can see the map yet.
+	 * meta before any pin, so a pin set that exists is never without
+	 * magic.  The only whole-element write: nobody else can see the map.
 	 */
 	meta.magic = FPHINT_MAGIC;
 	meta.layout_version = FPHINT_LAYOUT_VERSION;
@@ -371,15 +358,21 @@ static int fphintd_create(const char *dir, char *err, size_t errlen)
 		}
 		nlinks++;
 	}
+	/* The three maps (not the skeleton's .rodata) get a pin path; libbpf pins them. */
 	for (i = 0; i < 3; i++) {
 		fphint_pin_path(path, sizeof(path), dir, map_names[i]);
-		ret = bpf_map__pin(maps[i], path);
+		ret = bpf_map__set_pin_path(maps[i], path);
 		if (ret) {
-			snprintf(err, errlen, "%s: pin: %s", path, strerror(-ret));
+			snprintf(err, errlen, "%s: %s", path, strerror(-ret));
 			goto fail;
 		}
-		strcpy(pinned[npinned++], path);
 	}
+	ret = bpf_object__pin_maps(skel->obj, NULL);
+	if (ret) {
+		snprintf(err, errlen, "%s: pin maps: %s", dir, strerror(-ret));
+		goto fail;
+	}
+	maps_pinned = true;
 	i = 0;
 	bpf_object__for_each_program(prog, skel->obj)
 	{
@@ -390,7 +383,6 @@ static int fphintd_create(const char *dir, char *err, size_t errlen)
 			snprintf(err, errlen, "%s: pin: %s", path, strerror(-ret));
 			goto fail;
 		}
-		strcpy(pinned[npinned++], path);
 		i++;
 	}
 	logmsg("created: %d programs attached, pinned in %s", nlinks, dir);
@@ -402,11 +394,14 @@ static int fphintd_create(const char *dir, char *err, size_t errlen)
 	fphint__destroy(skel);
 	return 0;
 fail:
-	for (i = 0; i < nlinks; i++)
-		bpf_link__destroy(links[i]);
 	/* Links first, so the programs detach before their maps go. */
-	while (npinned > 0)
-		unlink(pinned[--npinned]);
+	for (i = 0; i < nlinks; i++) {
+		if (bpf_link__pin_path(links[i]))
+			bpf_link__unpin(links[i]);
+		bpf_link__destroy(links[i]);
+	}
+	if (maps_pinned)
+		bpf_object__unpin_maps(skel->obj, NULL);
 	if (made_dir)
 		rmdir(dir);
 	fphint__destroy(skel);
@@ -556,7 +551,7 @@ int main(int argc, char **argv)
 	ret = fphint_pins_open(&pins, opts.pin_dir, err, sizeof(err));
 	if (ret == -ENOENT) {
 		/* Leftover links or meta without a bitmap are not ours to overwrite. */
-		if (fphintd_leftover_pin(opts.pin_dir, path, sizeof(path))) {
+		if (fphintd_leftover_pin(opts.pin_dir, path)) {
 			logmsg("%s: left without a bitmap (stale pins; remove with fphintd "
 			       "--teardown)",
 			       path);
