@@ -9,32 +9,16 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
-SEC("raw_tp/mm_page_alloc")
-int fphint_floor_page_alloc(void *ctx)
-{
-	return 0;
-}
+/* An empty program on raw tracepoint tp. */
+#define FPHINT_FLOOR(tp)                                                                           \
+	SEC("raw_tp/" #tp)                                                                         \
+	int fphint_floor_##tp(void *ctx)                                                           \
+	{                                                                                          \
+		return 0;                                                                          \
+	}
 
-SEC("raw_tp/mm_page_free")
-int fphint_floor_page_free(void *ctx)
-{
-	return 0;
-}
-
-SEC("raw_tp/mm_page_alloc_zone_locked")
-int fphint_floor_zone_locked(void *ctx)
-{
-	return 0;
-}
-
-SEC("raw_tp/mm_page_pcpu_drain")
-int fphint_floor_pcpu_drain(void *ctx)
-{
-	return 0;
-}
-
-SEC("raw_tp/mm_compaction_isolate_freepages")
-int fphint_floor_compaction(void *ctx)
-{
-	return 0;
-}
+FPHINT_FLOOR(mm_page_alloc)
+FPHINT_FLOOR(mm_page_free)
+FPHINT_FLOOR(mm_page_alloc_zone_locked)
+FPHINT_FLOOR(mm_page_pcpu_drain)
+FPHINT_FLOOR(mm_compaction_isolate_freepages)
