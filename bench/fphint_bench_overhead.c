@@ -24,6 +24,7 @@
 #include <bpf/libbpf.h>
 #include "fphint_agent.h"
 #include "fphint_layout.h"
+#include "fphint_time.h"
 #include "fphint_tracker.h"
 #include "fphint.skel.h"
 #include "fphint_bench_floor.skel.h"
@@ -41,10 +42,7 @@
  */
 static double now_s(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	return (double)fphint_now_ns(CLOCK_PROCESS_CPUTIME_ID) / 1e9;
 }
 
 /* One timed run: iters x (mmap, touch every page, munmap). */

@@ -35,6 +35,7 @@
 
 #include "fphint_ioctl.h"
 #include "fphint_layout.h"
+#include "fphint_time.h"
 
 #define FUZZ_PAGE   4096
 #define NR_FDS	    10
@@ -194,10 +195,7 @@ static void fuzz_one(struct fuzz_ctx *c)
 
 static uint64_t now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	return fphint_now_ns(CLOCK_MONOTONIC) / 1000000;
 }
 
 static int worker(const char *pin_dir, uint64_t seed, uint64_t seconds, int id)
