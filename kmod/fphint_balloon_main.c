@@ -33,6 +33,7 @@
 #include <uapi/linux/virtio_pci.h>
 
 #include "fphint_balloon.h"
+#include "fphint_compat.h"
 
 #define FPHINT_OOM_NR_PAGES 256
 
@@ -296,23 +297,26 @@ static int fphint_migratepage(struct balloon_dev_info *info,
 static int fphint_init_vqs(struct fphint_balloon *fb)
 {
 	struct virtqueue *vqs[4];
-	vq_callback_t *callbacks[4] = { fphint_ack, fphint_ack,
-					fphint_stats_request, NULL };
-	const char *names[4] = { "inflate", "deflate", "stats", NULL };
+	struct fphint_vq_info info[4] = {
+		{ .name = "inflate", .callback = fphint_ack },
+		{ .name = "deflate", .callback = fphint_ack },
+		{ .name = "stats", .callback = fphint_stats_request },
+		/* The free page queue is polled: no callback races the poller. */
+		{ .name = NULL, .callback = NULL },
+	};
 	struct scatterlist sg;
 	unsigned int n;
 	int err;
 
-	/* The free page queue is polled: no callback races the poller. */
 	if (virtio_has_feature(fb->vdev, VIRTIO_BALLOON_F_FREE_PAGE_HINT))
-		names[3] = "free_page_vq";
-	err = virtio_find_vqs(fb->vdev, 4, vqs, callbacks, names, NULL);
+		info[3].name = "free_page_vq";
+	err = fphint_find_vqs(fb->vdev, 4, vqs, info);
 	if (err)
 		return err;
 	fb->inflate_vq = vqs[0];
 	fb->deflate_vq = vqs[1];
 	fb->stats_vq = vqs[2];
-	fb->hint_vq = names[3] ? vqs[3] : NULL;
+	fb->hint_vq = info[3].name ? vqs[3] : NULL;
 
 	/* Prime the stats queue: the host answers by using this buffer. */
 	n = fphint_fill_stats(fb);
