@@ -517,6 +517,7 @@ static void fphint_remove(struct virtio_device *vdev)
 
 	virtio_reset_device(vdev);
 	vdev->config->del_vqs(vdev);
+	fphint_hint_release(fb);
 	destroy_workqueue(fb->hint_wq);
 	kfree(fb);
 }
