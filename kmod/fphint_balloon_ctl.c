@@ -23,6 +23,7 @@
 #include <linux/uaccess.h>
 
 #include "fphint_balloon.h"
+#include "fphint_compat.h"
 
 struct fphint_ctl_stats fphint_stats;
 
@@ -30,6 +31,9 @@ static DEFINE_MUTEX(fphint_map_lock);
 static struct bpf_map *fphint_bitmap_map;
 static struct bpf_map *fphint_meta_map;
 static struct dentry *fphint_debugfs_dir;
+
+/* For bpf_map_get(): see fphint_compat.h. */
+FPHINT_IMPORT_NS_BPF_INTERNAL();
 
 /* One past the highest pfn of any online node. */
 static unsigned long fphint_machine_end_pfn(void)

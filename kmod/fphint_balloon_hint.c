@@ -617,8 +617,9 @@ static struct fphint_range *fphint_new_range(struct fphint_inflight *inf)
  * cannot be queued (no slot, ring full) goes straight back: its pages
  * were never offered.  Returns how many buffers went out.
  */
-static unsigned int fphint_queue(struct fphint_round *r,
-				 const struct fphint_block *blk, unsigned int n)
+static unsigned int fphint_queue_blocks(struct fphint_round *r,
+					const struct fphint_block *blk,
+					unsigned int n)
 {
 	struct fphint_inflight *inf = r->inf;
 	struct fphint_range *range = NULL;
@@ -838,7 +839,7 @@ static bool fphint_batch(struct fphint_round *r)
 	/* Candidates left for the next batch move to the front. */
 	memmove(r->cand, r->cand + i, (r->nr_cand - i) * sizeof(r->cand[0]));
 	r->nr_cand -= i;
-	added = fphint_queue(r, blk, n);
+	added = fphint_queue_blocks(r, blk, n);
 	if (added)
 		virtqueue_kick(r->fb->hint_vq);
 

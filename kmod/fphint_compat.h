@@ -9,6 +9,9 @@
 
 #include <linux/version.h>
 #include <linux/mmzone.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/virtio_config.h>
 
 /*
  * Balloon pfns and hint lengths are in 4 KiB units (virtio-balloon's
@@ -29,6 +32,62 @@
 #define FPHINT_NR_ORDERS (MAX_ORDER + 1)
 #else
 #define FPHINT_NR_ORDERS MAX_ORDER
+#endif
+
+/*
+ * bpf_map_get() is exported in namespace BPF_INTERNAL since 6.15 (and
+ * 6.12.26 by stable backport); importing a namespace nothing exports in is
+ * harmless (modpost only reports missing imports), so import it always.
+ * MODULE_IMPORT_NS() takes a string literal since 6.13, an identifier before.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 13, 0)
+#define FPHINT_IMPORT_NS_BPF_INTERNAL() MODULE_IMPORT_NS("BPF_INTERNAL")
+#else
+#define FPHINT_IMPORT_NS_BPF_INTERNAL() MODULE_IMPORT_NS(BPF_INTERNAL)
+#endif
+
+/*
+ * virtio_find_vqs() takes one struct virtqueue_info per queue since 6.11;
+ * before, parallel callbacks[] and names[] arrays.  Either way a queue
+ * with a NULL name is not created and takes no index on the device.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 11, 0)
+#define fphint_vq_info virtqueue_info
+
+static inline int fphint_find_vqs(struct virtio_device *vdev,
+				  unsigned int nvqs, struct virtqueue *vqs[],
+				  struct fphint_vq_info info[])
+{
+	return virtio_find_vqs(vdev, nvqs, vqs, info, NULL);
+}
+#else
+struct fphint_vq_info {
+	const char *name;
+	vq_callback_t *callback;
+};
+
+static inline int fphint_find_vqs(struct virtio_device *vdev,
+				  unsigned int nvqs, struct virtqueue *vqs[],
+				  struct fphint_vq_info info[])
+{
+	vq_callback_t **callbacks;
+	const char **names;
+	unsigned int i;
+	int err = -ENOMEM;
+
+	callbacks = kmalloc_array(nvqs, sizeof(*callbacks), GFP_KERNEL);
+	names = kmalloc_array(nvqs, sizeof(*names), GFP_KERNEL);
+	if (callbacks && names) {
+		for (i = 0; i < nvqs; i++) {
+			callbacks[i] = info[i].callback;
+			names[i] = info[i].name;
+		}
+		err = virtio_find_vqs(vdev, nvqs, vqs, callbacks, names, NULL);
+	}
+	kfree(names);
+	kfree(callbacks);
+	return err;
+}
 #endif
 
 /*
