@@ -693,7 +693,7 @@ static void fphint_count_hold(u64 hold_ns)
  * hold took, when the device used the first of its buffers, what it
  * hinted.  This is what explains a round that came too late for the host.
  */
-#define FPHINT_TRACE_LEN 256
+#define FPHINT_TRACE_LEN 1024
 struct fphint_batch_rec {
 	u32 id;
 	u8 zone;
@@ -936,10 +936,16 @@ static enum fphint_round_end fphint_node(struct fphint_round *r, int nid,
 			cond_resched();
 			if (!r->nr_cand)
 				continue;
-			/* Over budget: sleep until the device gives some back. */
+			/*
+			 * Over budget: sleep until the device gave back half
+			 * of it, so that the next batch is worth a lock hold
+			 * and a kick.
+			 */
 			since = ktime_get_ns();
 			warned = false;
-			while (r->inf->buffers && !fphint_reap(r->fb, r)) {
+			while (r->inf->pages > fphint_budget_pages() / 2) {
+				if (fphint_reap(r->fb, r))
+					continue;
 				if (fphint_device_dead(r->fb)) {
 					r->dead = true;
 					return FPHINT_END_DEVICE_DEAD;
