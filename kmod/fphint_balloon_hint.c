@@ -70,6 +70,7 @@
 #include <linux/pageblock-flags.h>
 #include <linux/pid.h>
 #include <linux/sched.h>
+#include <linux/sched/clock.h>
 #include <linux/scatterlist.h>
 #include <linux/delay.h>
 #include <linux/slab.h>
@@ -803,7 +804,7 @@ static bool fphint_batch(struct fphint_round *r)
 	unsigned long room, flags, start;
 	struct zone *zone = r->zone;
 	unsigned int i, n = 0, order, added;
-	u64 t0, hold, pages_before = r->pages;
+	u64 t0, h0, hold, pages_before = r->pages;
 	struct fphint_batch_rec rec;
 	struct page *page;
 
@@ -813,8 +814,14 @@ static bool fphint_batch(struct fphint_round *r)
 	room = fphint_budget_pages();
 	room = room > r->inf->pages ? room - r->inf->pages : 0;
 
-	spin_lock_irqsave(&zone->lock, flags);
 	t0 = ktime_get_ns();
+	spin_lock_irqsave(&zone->lock, flags);
+	/*
+	 * The hold is timed with local_clock() (the TSC): ktime can read an
+	 * emulated clock (HPET under TCG), an exit to the host that may wait
+	 * for the emulator's big lock, which must not happen under zone->lock.
+	 */
+	h0 = local_clock();
 	for (i = 0; i < r->nr_cand; i++) {
 		page = fphint_find_block(zone, r->cand[i], &start, &order);
 		if (!page) {
@@ -833,7 +840,7 @@ static bool fphint_batch(struct fphint_round *r)
 		blk[n].order = order;
 		n++;
 	}
-	hold = ktime_get_ns() - t0;
+	hold = local_clock() - h0;
 	spin_unlock_irqrestore(&zone->lock, flags);
 
 	/* Candidates left for the next batch move to the front. */

@@ -121,6 +121,10 @@ MODE_READY_CMD = {
 }
 MODE_READY_TIMEOUT = 90
 MEMFREE_SLACK_KB = 64 * 1024
+# How long a QMP command may take.  QEMU 7.2 answers QMP under its big lock,
+# which its slow dirty-bitmap sync path holds for tens of seconds on a
+# loaded 2-core host (seen: over 30 s): a timeout there is not a failure.
+QMP_TIMEOUT = 120
 DEFAULT_MAX_BANDWIDTH = 10 * 1024 ** 3
 
 
@@ -199,7 +203,7 @@ class Qmp:
         self.sock = _connect_unix(path, timeout, "QMP socket")
         self.buf = b""
         self.events = []
-        self._recv(30)  # greeting
+        self._recv(QMP_TIMEOUT)  # greeting
         self.execute("qmp_capabilities")
 
     def _recv(self, timeout):
@@ -216,12 +220,12 @@ class Qmp:
         line, self.buf = self.buf.split(b"\n", 1)
         return json.loads(line)
 
-    def execute(self, command, timeout=30, **args):
+    def execute(self, command, timeout=None, **args):
         msg = {"execute": command}
         if args:
             msg["arguments"] = args
         self.sock.sendall(json.dumps(msg).encode() + b"\n")
-        dl = _Deadline(timeout, "QMP %s" % command)
+        dl = _Deadline(timeout or QMP_TIMEOUT, "QMP %s" % command)
         while True:
             reply = self._recv(dl.left())
             if "event" in reply:
@@ -372,7 +376,7 @@ class Vm:
             self._qmp = Qmp(self.qmp_path, 30)
         return self._qmp
 
-    def qmp(self, command, timeout=30, **args):
+    def qmp(self, command, timeout=None, **args):
         if not self.alive():
             raise self._dead_error("QMP %s" % command)
         return self.qmp_conn.execute(command, timeout=timeout, **args)
