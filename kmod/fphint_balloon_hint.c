@@ -139,6 +139,7 @@ struct fphint_inflight {
 	unsigned int next; /* where to look for a free slot */
 	unsigned int buffers;
 	unsigned long pages; /* isolated, in queued buffers */
+	u64 kicked_ns; /* the last kick while waiting (fphint_nap()) */
 	bool stranded_logged;
 };
 
@@ -393,21 +394,30 @@ static unsigned int fphint_reap(struct fphint_balloon *fb,
 
 /*
  * One look at the device while buffers are out, sleeping: no lock is held,
- * interrupts are on.  QEMU 7.2 re-enables notifications after its last pop
- * without looking at the ring again, so a buffer added in that window
- * waits for the next kick: kick again, once a millisecond at most (each
- * kick is an exit to QEMU).  @since: when the wait began, for the warning.
+ * interrupts are on (the queue's interrupt stays off: see
+ * fphint_intx_resync() for what QEMU 7.2's iothread does with the line).
+ * QEMU 7.2 re-enables notifications after its last pop without looking at
+ * the ring again, so a buffer added in that window waits for the next
+ * kick: kick again, once a millisecond at most (each kick is an exit to
+ * QEMU).  @since: when the wait began, for the warning.
  */
 static void fphint_nap(struct fphint_balloon *fb, u64 since, bool *warned)
 {
-	usleep_range(200, 500);
-	virtqueue_notify(fb->hint_vq);
-	if (!*warned && ktime_get_ns() - since > FPHINT_SLOW_WAIT_NS) {
+	struct fphint_inflight *inf = fb->inflight;
+	u64 now;
+
+	usleep_range(500, 1000);
+	now = ktime_get_ns();
+	if (now - inf->kicked_ns >= NSEC_PER_MSEC) {
+		inf->kicked_ns = now;
+		virtqueue_notify(fb->hint_vq);
+	}
+	if (!*warned && now - since > FPHINT_SLOW_WAIT_NS) {
 		*warned = true;
 		fphint_stats.slow_device_waits++;
 		dev_warn(&fb->vdev->dev,
 			 "free page queue: %u buffers (%lu pages) unused after 1 s; still waiting, the pages stay isolated\n",
-			 fb->inflight->buffers, fb->inflight->pages);
+			 inf->buffers, inf->pages);
 	}
 }
 
@@ -662,7 +672,7 @@ static unsigned int fphint_queue_blocks(struct fphint_round *r,
 			fphint_give_back(blk[i].pfn, blk[i].order);
 			continue;
 		}
-		/* Still free in the slot's eyes until it is queued. */
+		/* The slot is ours until it is queued or given back. */
 		range->queued = true;
 		range->start = blk[i].pfn;
 		range->nr = 1U << blk[i].order;
