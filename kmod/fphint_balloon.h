@@ -83,6 +83,8 @@ struct fphint_balloon {
 	u64 config_ns; /* ktime of the last config change interrupt */
 	__virtio32 id_buf; /* OUT buffer for the id / STOP */
 	bool id_busy; /* id_buf is queued, not used yet */
+	/* Hint buffers in flight and the blocks they hold (hint work only). */
+	struct fphint_inflight *inflight;
 };
 
 /* Control device and map (fphint_balloon_ctl.c). */
@@ -130,7 +132,9 @@ void fphint_hint_work(struct work_struct *work);
 void fphint_done_poll(struct work_struct *work);
 bool fphint_hint_refused(void);
 int fphint_batches_show(struct seq_file *m, void *v);
+int fphint_rounds_show(struct seq_file *m, void *v);
 void fphint_hint_quiesce(struct fphint_balloon *fb);
+void fphint_hint_release(struct fphint_balloon *fb);
 
 /* fphint_balloon_intx.c */
 void fphint_intx_resync(struct fphint_balloon *fb);

@@ -549,6 +549,8 @@ static void fphint_teardown(struct fphint_balloon *fb)
 			msleep(20);
 	fphint_update_actual(fb);
 	fphint_del_vqs(fb);
+	/* Blocks of hint buffers never used stay isolated: see there. */
+	fphint_hint_release(fb);
 	/*
 	 * The reset dropped any buffer still queued, and the device forgot
 	 * the hinting state: the next id starts a new migration.
@@ -635,8 +637,10 @@ static void fphint_remove(struct virtio_device *vdev)
  * Suspend to RAM and hibernation (virtio-pci calls this for both, then
  * resets the device).  By now the PM core has frozen system_freezable_wq
  * and hint_wq (both freezable), waiting for running items: no inflate,
- * deflate, stats or hint round runs, so no hinted page is in flight, and
- * fphint_stop() drops what is queued.  The OOM killer is disabled too
+ * deflate, stats or hint round runs, and fphint_stop() drops what is
+ * queued.  A hint round ends only once the device used every buffer it
+ * queued, so no hinted block is in flight (if the device died first, the
+ * blocks stay isolated: fphint_hint_release()).  The OOM killer is disabled too
  * (oom_killer_disable() took and released oom_lock), so the OOM notifier
  * does not run until thaw.  Reporting work runs on system_wq, which is not
  * frozen: fphint_stop() unregisters it before the queues go.  The balloon

@@ -90,4 +90,38 @@ static inline int fphint_find_vqs(struct virtio_device *vdev,
 }
 #endif
 
+/*
+ * The hint path takes free blocks off the buddy lists itself (what
+ * mm/page_alloc.c's static del_page_from_free_list() does) and reads
+ * pageblock migratetypes from the section usemaps: both checked against
+ * 6.1 and 6.12 only, so other kernels are refused rather than guessed at
+ * (6.13+ changed free-list and pageblock internals again).
+ */
+#if !(LINUX_VERSION_CODE >= KERNEL_VERSION(6, 1, 0) && \
+      LINUX_VERSION_CODE < KERNEL_VERSION(6, 2, 0)) && \
+	!(LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0) && \
+	  LINUX_VERSION_CODE < KERNEL_VERSION(6, 13, 0))
+#error "fphint_balloon is checked against Linux 6.1 and 6.12 only"
+#endif
+#ifndef CONFIG_SPARSEMEM
+#error "fphint_balloon reads pageblock flags from SPARSEMEM usemaps"
+#endif
+
+/*
+ * Free highatomic pages are counted per zone since 6.10 (account_freepages()
+ * keeps zone->nr_free_highatomic); 6.1 counts reserved pageblocks only.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 10, 0)
+#define FPHINT_HAS_NR_FREE_HIGHATOMIC 1
+static inline void fphint_add_free_highatomic(struct zone *zone, long nr)
+{
+	WRITE_ONCE(zone->nr_free_highatomic, zone->nr_free_highatomic + nr);
+}
+#else
+#define FPHINT_HAS_NR_FREE_HIGHATOMIC 0
+static inline void fphint_add_free_highatomic(struct zone *zone, long nr)
+{
+}
+#endif
+
 #endif /* FPHINT_COMPAT_H */
