@@ -487,8 +487,6 @@ static int fphint_start(struct fphint_balloon *fb)
 		return err;
 	virtio_device_ready(vdev);
 	virtqueue_kick(fb->stats_vq);
-	/* The IRQ was free since the last reset: see fphint_intx_resync(). */
-	fphint_intx_resync(fb);
 	/* Reports use the queue: after DRIVER_OK. */
 	if (fb->reporting_vq) {
 		err = fphint_reporting_start(fb);
@@ -501,6 +499,11 @@ static int fphint_start(struct fphint_balloon *fb)
 	spin_lock_irq(&fb->stop_lock);
 	WRITE_ONCE(fb->stopping, false);
 	spin_unlock_irq(&fb->stop_lock);
+	/*
+	 * The IRQ was free since the last reset: see fphint_intx_resync().
+	 * Once work can be queued, so a stats request it finds is served.
+	 */
+	fphint_intx_resync(fb);
 	if (fphint_towards_target(fb))
 		fphint_queue(fb, system_freezable_wq, &fb->size_work);
 	if (fb->hint_vq)
