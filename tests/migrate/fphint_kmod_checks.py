@@ -1,5 +1,8 @@
 """Shared by the fphint_balloon tests (test_fphint_*.py): a list of named
-checks that all run and are reported, and the module's debugfs counters."""
+checks that all run and are reported, the module's debugfs counters, and
+extra QEMU options for the guests a test boots."""
+import contextlib
+
 import fphint_bench as fb
 
 KO = "/lib/fphint/fphint_balloon.ko"
@@ -29,3 +32,26 @@ def not_built():
 
 def module_stats(vm):
     return fb.parse_stats(vm.check("cat /sys/kernel/debug/fphint_balloon/stats"))
+
+
+@contextlib.contextmanager
+def qemu_options(device="", args=()):
+    """QEMUs started inside get `device` appended to the balloon device's
+    options and `args` appended to their command line.  (The harness has no
+    per-boot QEMU options yet: this wraps the process start it uses.)"""
+    real = fb.subprocess.Popen
+    dev = "virtio-balloon-pci,free-page-hint=on,iothread=io0"
+
+    def popen(cmd, *a, **k):
+        if not isinstance(cmd, list) or cmd[:1] != [fb.QEMU]:
+            return real(cmd, *a, **k)
+        if device:
+            cmd = [x.replace(dev, dev + "," + device) if isinstance(x, str) else x
+                   for x in cmd]
+        return real(list(cmd) + list(args), *a, **k)
+
+    fb.subprocess.Popen = popen
+    try:
+        yield
+    finally:
+        fb.subprocess.Popen = real

@@ -13,7 +13,6 @@ module loaded by hand):
     allocation larger than its free memory succeeds without the OOM killer,
     the balloon gives pages back.
 Exit 0 pass, 1 fail."""
-import contextlib
 import os
 import sys
 import time
@@ -41,25 +40,6 @@ def balloon_qom_path(vm):
         if dev["type"].startswith("child<virtio-balloon"):
             return "/machine/peripheral-anon/" + dev["name"] + "/virtio-backend"
     raise AssertionError("no virtio-balloon device in QOM")
-
-
-@contextlib.contextmanager
-def balloon_device_option(opt):
-    """QEMUs started inside get `opt` appended to the balloon device.
-    (The harness has no per-boot device options yet: this wraps the
-    process start it uses, for this test only.)"""
-    real = fb.subprocess.Popen
-    dev = "virtio-balloon-pci,free-page-hint=on,iothread=io0"
-
-    def popen(args, *a, **k):
-        return real([x.replace(dev, dev + "," + opt) if isinstance(x, str) else x
-                     for x in args], *a, **k)
-
-    fb.subprocess.Popen = popen
-    try:
-        yield
-    finally:
-        fb.subprocess.Popen = real
 
 
 def virtio0_interrupts(vm):
@@ -157,7 +137,7 @@ def main():
         problems = vm.kernel_problems()
         check(not problems, "kernel log clean %s" % problems[:3])
 
-    with balloon_device_option("deflate-on-oom=on"), \
+    with kc.qemu_options(device="deflate-on-oom=on"), \
             fb.Bench("fphint-deflate-on-oom", timeout=600) as bench:
         vm = bench.boot("none")
         vm.check("insmod %s" % KO)
