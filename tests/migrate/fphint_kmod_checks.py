@@ -2,6 +2,7 @@
 checks that all run and are reported, the module's debugfs counters, and
 extra QEMU options for the guests a test boots."""
 import contextlib
+import time
 
 import fphint_bench as fb
 
@@ -28,6 +29,17 @@ def not_built():
     if missing:
         print("not built: %s" % missing)
     return missing
+
+
+def wait_actual(vm, want, timeout=120):
+    """Polls query-balloon until actual is within a page of `want` (or the
+    timeout passed); returns the last actual."""
+    dl = time.monotonic() + timeout
+    while True:
+        actual = vm.query_balloon()["actual"]
+        if abs(actual - want) < 4096 or time.monotonic() > dl:
+            return actual
+        time.sleep(1)
 
 
 def module_stats(vm):

@@ -36,15 +36,6 @@ OTHER_KO = {"6.1.": os.path.join(fb.BUILD, "kmod-6.12", "fphint_balloon.ko"),
             "6.12.": os.path.join(fb.BUILD, "kmod", "fphint_balloon.ko")}
 
 
-def wait_actual(vm, want, timeout=120):
-    dl = time.monotonic() + timeout
-    while True:
-        actual = vm.query_balloon()["actual"]
-        if abs(actual - want) < 4096 or time.monotonic() > dl:
-            return actual
-        time.sleep(1)
-
-
 def qemu_rss_kb(vm):
     with open("/proc/%d/status" % vm.pid) as f:
         for line in f:
@@ -89,7 +80,7 @@ def reporting(vm, check, who):
 def compaction(vm, check):
     target = fb.GUEST_RAM_BYTES - 512 * MIB
     vm.balloon(target)
-    actual = wait_actual(vm, target)
+    actual = kc.wait_actual(vm, target)
     check(abs(actual - target) < 4096, "inflate by 512 MiB: actual %d, target %d"
           % (actual, target))
     inflated = kc.module_stats(vm)["inflated_pages"]
@@ -104,7 +95,7 @@ def compaction(vm, check):
           "after compaction the host's target holds: actual %d, inflated pages %d -> %d"
           % (actual, inflated, now))
     vm.balloon(fb.GUEST_RAM_BYTES)
-    wait_actual(vm, fb.GUEST_RAM_BYTES)
+    kc.wait_actual(vm, fb.GUEST_RAM_BYTES)
 
 
 def wait_status(vm, want, timeout=120):
@@ -119,7 +110,7 @@ def wait_status(vm, want, timeout=120):
 def suspend_resume(bench, vm, check):
     target = fb.GUEST_RAM_BYTES - 256 * MIB
     vm.balloon(target)
-    wait_actual(vm, target)
+    kc.wait_actual(vm, target)
     check("mem" in vm.check("cat /sys/power/state"), "S3 offered to the guest")
     # Backgrounded: the write returns only after the wake-up.
     vm.check("(sleep 1; echo mem > /sys/power/state) >/dev/null 2>&1 &")
@@ -132,16 +123,16 @@ def suspend_resume(bench, vm, check):
     rc, out = vm.run("dmesg | grep -E 'PM: suspend (entry|exit)'")
     print(out.strip())
     check("suspend exit" in out, "the guest kernel went through suspend and back")
-    actual = wait_actual(vm, target)
+    actual = kc.wait_actual(vm, target)
     check(abs(actual - target) < 4096, "after resume the balloon is back at its target: "
           "actual %d, target %d" % (actual, target))
     target2 = fb.GUEST_RAM_BYTES - 768 * MIB
     vm.balloon(target2)
-    actual = wait_actual(vm, target2)
+    actual = kc.wait_actual(vm, target2)
     check(abs(actual - target2) < 4096, "inflate after resume: actual %d, target %d"
           % (actual, target2))
     vm.balloon(fb.GUEST_RAM_BYTES)
-    actual = wait_actual(vm, fb.GUEST_RAM_BYTES)
+    actual = kc.wait_actual(vm, fb.GUEST_RAM_BYTES)
     check(abs(actual - fb.GUEST_RAM_BYTES) < 4096, "deflate after resume: actual %d" % actual)
 
     rounds = kc.module_stats(vm)["rounds"]
