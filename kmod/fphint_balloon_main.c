@@ -466,9 +466,10 @@ static int fphint_validate(struct virtio_device *vdev)
 	/*
 	 * The host discards reported pages: with poisoning or init_on_free
 	 * their content matters, and without PAGE_POISON (not negotiated)
-	 * the host cannot know it.  As virtballoon_validate() does.
+	 * the host cannot know it (virtballoon_validate() clears REPORTING
+	 * then too).  The same test that refuses hints.
 	 */
-	if (want_init_on_free() || page_poisoning_enabled_static())
+	if (fphint_hint_refused())
 		__virtio_clear_bit(vdev, VIRTIO_BALLOON_F_REPORTING);
 	return 0;
 }
