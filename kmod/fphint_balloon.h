@@ -61,7 +61,7 @@ struct fphint_balloon {
 	 */
 	spinlock_t stop_lock;
 	bool stopping;
-	unsigned long stop_deadline; /* jiffies: removal waits no longer */
+	unsigned long stop_deadline; /* jiffies: removal/suspend wait no longer */
 
 	/* Balloon state, under balloon_lock. */
 	struct mutex balloon_lock;
