@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -501,6 +502,7 @@ int fphint_metrics_open(struct fphint_metrics **out, const struct fphint_metrics
 {
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
 	struct fphint_hostport hp;
+	sigset_t all, old;
 	struct fphint_metrics *m;
 	int ret;
 
@@ -531,6 +533,13 @@ int fphint_metrics_open(struct fphint_metrics **out, const struct fphint_metrics
 		flags |= MHD_USE_TLS;
 	err[0] = '\0';
 	m->log = (struct fphint_http_log){err, errlen};
+	/*
+	 * The server's threads inherit this mask: with every signal blocked
+	 * there, the agent's SIGUSR1/SIGTERM reach its sigtimedwait loop
+	 * instead of killing the process from a server thread.
+	 */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
 	/* The TLS options are only passed with TLS: MHD refuses them otherwise. */
 	m->daemon = MHD_start_daemon(
 		flags, 0, NULL, NULL, fphint_http_request, m, MHD_OPTION_EXTERNAL_LOGGER,
@@ -542,6 +551,7 @@ int fphint_metrics_open(struct fphint_metrics **out, const struct fphint_metrics
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)FPHINT_HTTP_MEMORY,
 		m->web.cert_pem ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, m->web.cert_pem,
 		MHD_OPTION_HTTPS_MEM_KEY, m->web.key_pem, MHD_OPTION_END);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	m->log.err = NULL;
 	if (!m->daemon) {
 		if (!err[0])
