@@ -433,10 +433,12 @@ static void fphint_http_logger(void *cls, const char *fmt, va_list ap)
 	n = strlen(msg);
 	while (n && msg[n - 1] == '\n')
 		msg[--n] = '\0';
-	if (log->err && !log->err[0])
-		snprintf(log->err, log->errlen, "metrics: %s", msg);
-	else
+	if (!log->err)
 		fprintf(stderr, "fphintd: metrics: %s\n", msg);
+	else if (!log->err[0])
+		snprintf(log->err, log->errlen, "metrics: %s", msg);
+	else /* one line: the first message says most, the others follow it */
+		snprintf(log->err + strlen(log->err), log->errlen - strlen(log->err), "; %s", msg);
 }
 
 /*
@@ -519,9 +521,12 @@ int fphint_metrics_open(struct fphint_metrics **out, const struct fphint_metrics
 	pthread_mutex_init(&m->lock, NULL);
 	snprintf(m->version, sizeof(m->version), "%s", cfg->version ? cfg->version : "");
 	if (cfg->web_config) {
+		/* Whatever is wrong with it (even a missing file) is a bad value. */
 		ret = fphint_web_config_load(cfg->web_config, &m->web, err, errlen);
-		if (ret)
+		if (ret) {
+			ret = -EINVAL;
 			goto fail;
+		}
 	}
 	m->listen_fd = fphint_metrics_listen(&hp, err, errlen);
 	if (m->listen_fd < 0) {
