@@ -28,7 +28,7 @@ ALL_TARGETS += $(FPHINT_CLI)
 # need neither libbpf nor the BPF skeletons.
 UNIT_CFLAGS := $(CFLAGS_COMMON) -I$(TOP)/user
 UNIT_LIBS := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null || echo -lcmocka)
-UNIT_TESTS := ranges json config
+UNIT_TESTS := ranges json config expo
 UNIT_BINS := $(patsubst %,$(BUILD)/tests/unit/test_%,$(UNIT_TESTS))
 
 $(BUILD)/obj/unit/%.o: user/%.c $(wildcard user/*.h include/*.h)
