@@ -23,6 +23,8 @@ ALL_TARGETS += $(FPHINT_FAKE_MODULE)
 # Prometheus scrape + dashboard queries + console screenshot, bpftool.
 TESTS_KERNEL += $(sort $(wildcard $(TOP)/tests/metrics/test-*)) \
 	$(sort $(wildcard $(TOP)/tests/bpftool/test-*))
+# The hint metrics in the guest with debugfs unmounted (one migration).
+TESTS_MIGRATE += $(TOP)/tests/metrics/guest-test-metrics
 
 # Debian packages (build from a copy under build/deb; the work tree stays
 # clean) and the install test in a debootstrapped Debian 12 root.  Neither

@@ -23,10 +23,10 @@ GUEST_EXTRA_FILES += $(KMOD_KO)
 # The control device's test program, run inside the guest (static).
 FPHINT_CTL_TEST := $(BUILD)/bin/fphint-ctl-test
 $(FPHINT_CTL_TEST): $(TOP)/tests/kmod/fphint-ctl-test.c $(TOP)/include/fphint_ioctl.h \
-		    $(TOP)/include/fphint_stats.h \
-		    $(TOP)/include/fphint_layout.h
+		    $(TOP)/include/fphint_stats.h $(TOP)/include/fphint_layout.h \
+		    $(TOP)/user/fphint_expo.c $(TOP)/user/fphint_expo.h
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS_COMMON) -static -o $@ $<
+	$(CC) $(CFLAGS_COMMON) -I$(TOP)/user -static -o $@ $< $(TOP)/user/fphint_expo.c
 ALL_TARGETS += $(FPHINT_CTL_TEST)
 GUEST_EXTRA_FILES += $(FPHINT_CTL_TEST)
 

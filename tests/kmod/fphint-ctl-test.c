@@ -12,6 +12,7 @@
  *                               harmless (a stress test of confirmation)
  *   fphint-ctl-test release     drops the module's map
  *   fphint-ctl-test stats       prints the module's counters
+ *   fphint-ctl-test metrics     prints them as fphintd's /metrics does
  * Exit 0 on success, 1 on a failed check, 2 on bad usage.
  */
 #include <errno.h>
@@ -26,6 +27,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "fphint_expo.h"
 #include "fphint_ioctl.h"
 #include "fphint_layout.h"
 
@@ -246,6 +248,20 @@ static int fphint_stats_print(void)
 	return 0;
 }
 
+/* The module's rows as fphintd exposes them (fphint_expo.c), for comparison. */
+static int fphint_metrics_print(void)
+{
+	struct fphint_ctl_stats s;
+	char why[256];
+
+	if (fphint_module_stats_read(NULL, &s, why, sizeof(why))) {
+		fprintf(stderr, "%s\n", why);
+		return 1;
+	}
+	fphint_expo_module(stdout, &s);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 2 && !strcmp(argv[1], "bogus"))
@@ -263,6 +279,8 @@ int main(int argc, char **argv)
 	}
 	if (argc == 2 && !strcmp(argv[1], "stats"))
 		return fphint_stats_print();
-	fprintf(stderr, "usage: fphint-ctl-test bogus|all-free|release|stats\n");
+	if (argc == 2 && !strcmp(argv[1], "metrics"))
+		return fphint_metrics_print();
+	fprintf(stderr, "usage: fphint-ctl-test bogus|all-free|release|stats|metrics\n");
 	return 2;
 }
