@@ -15,7 +15,7 @@ METRICS_LIBS := $(shell $(PKG_CONFIG) --libs libmicrohttpd yaml-0.1 libcrypt 2>/
 # /dev/fphint into fphintd (tests/metrics/fphint_fake_module.c).
 FPHINT_FAKE_MODULE := $(BUILD)/tests/metrics/fphint_fake_module.so
 $(FPHINT_FAKE_MODULE): tests/metrics/fphint_fake_module.c include/fphint_ioctl.h \
-		include/fphint_stats.h
+		include/fphint_stats.h include/fphint_stats.def
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_COMMON) -shared -fPIC -o $@ $< -ldl
 ALL_TARGETS += $(FPHINT_FAKE_MODULE)

@@ -12,7 +12,7 @@ FPHINTD_SRCS := user/fphintd.c $(wildcard user/fphint_agent_*.c)
 FPHINTD_OBJS := $(patsubst user/%.c,$(BUILD)/obj/agent/%.o,$(FPHINTD_SRCS))
 
 # Objects depend on every skeleton: any user file may embed one.
-AGENT_HDRS := $(wildcard user/*.h include/*.h)
+AGENT_HDRS := $(wildcard user/*.h include/*.h include/*.def)
 $(BUILD)/obj/lib/%.o: user/%.c $(AGENT_HDRS) $(FPHINT_SKELS)
 	@mkdir -p $(dir $@)
 	$(CC) $(AGENT_CFLAGS) -c $< -o $@
