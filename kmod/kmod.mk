@@ -4,8 +4,7 @@ KMOD_KDIR ?= $(lastword $(sort $(wildcard /usr/src/linux-headers-6.1.0-*-cloud-a
 KMOD_OUT := $(BUILD)/kmod
 KMOD_KO := $(KMOD_OUT)/fphint_balloon.ko
 KMOD_SRCS := $(wildcard $(TOP)/kmod/*.c $(TOP)/kmod/*.h) $(TOP)/kmod/Kbuild
-KMOD_DEPS := $(KMOD_SRCS) $(TOP)/include/fphint_ioctl.h \
-	     $(TOP)/include/fphint_layout.h
+KMOD_DEPS := $(KMOD_SRCS) $(wildcard $(TOP)/include/*.h $(TOP)/include/*.def)
 
 # Kbuild writes next to its sources: build from a copy under build/.
 $(KMOD_KO): $(KMOD_DEPS)
@@ -23,9 +22,11 @@ GUEST_EXTRA_FILES += $(KMOD_KO)
 # The control device's test program, run inside the guest (static).
 FPHINT_CTL_TEST := $(BUILD)/bin/fphint-ctl-test
 $(FPHINT_CTL_TEST): $(TOP)/tests/kmod/fphint-ctl-test.c $(TOP)/include/fphint_ioctl.h \
-		    $(TOP)/include/fphint_layout.h
+		    $(TOP)/include/fphint_stats.h $(TOP)/include/fphint_stats.def \
+		    $(TOP)/include/fphint_layout.h \
+		    $(TOP)/user/fphint_expo.c $(TOP)/user/fphint_expo.h
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS_COMMON) -static -o $@ $<
+	$(CC) $(CFLAGS_COMMON) -I$(TOP)/user -static -o $@ $< $(TOP)/user/fphint_expo.c
 ALL_TARGETS += $(FPHINT_CTL_TEST)
 GUEST_EXTRA_FILES += $(FPHINT_CTL_TEST)
 

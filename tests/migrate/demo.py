@@ -123,7 +123,8 @@ def run_mode(mode, idle, churn, max_bandwidth):
     if any("max_lock_hold_ns" in x for x in helper):
         entry["hint_helper"] = {
             "max_lock_hold_ms": round(max(x.get("max_lock_hold_ns", 0) for x in helper) / 1e6, 2),
-            "max_confirm_ms": round(max(x.get("max_confirm_ns", 0) for x in helper) / 1e6, 2),
+            "max_device_wait_ms": round(max(x.get("max_device_wait_ns", 0) for x in helper) / 1e6, 2),
+            "max_isolated_pages": max(x.get("max_isolated_pages", 0) for x in helper),
             "median_round_ms": round(median([x["total_round_ns"] / x["rounds"] / 1e6
                                              for x in helper[:len(idle_runs)]
                                              if x.get("rounds")]) or 0, 1),
@@ -261,11 +262,12 @@ def main():
     for mode, e in results.items():
         h = e.get("hint_helper")
         if h:
-            print("%s kernel helper: longest zone->lock hold per batch %.1f ms (of which confirming "
-                  "%.1f ms, the rest waiting for the device), hint round %.0f ms (median), "
-                  "%s pages hinted per migration (median), first hint applied %.1f ms after "
-                  "the host asked (median)"
-                  % (mode, h["max_lock_hold_ms"], h["max_confirm_ms"], h["median_round_ms"],
+            print("%s kernel helper: longest zone->lock hold per batch %.2f ms, longest wait for "
+                  "the device to use a buffer %.1f ms, most pages isolated at once %d, hint "
+                  "round %.0f ms (median), %s pages hinted per migration (median), first hint "
+                  "applied %.1f ms after the host asked (median)"
+                  % (mode, h["max_lock_hold_ms"], h["max_device_wait_ms"],
+                     h["max_isolated_pages"], h["median_round_ms"],
                      fmt(h["median_pages_hinted"]), h["median_first_hint_ms"]))
     for mode, e in results.items():
         if e.get("stall"):
