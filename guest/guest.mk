@@ -4,15 +4,14 @@
 # GUEST_EXTRA_FILES: project files that must also run in the guest.  Other
 # fragments may append to it; a file that does not exist (not built yet) is
 # left out of the image, and the image is rebuilt when one appears or changes.
-GUEST_DIR := $(BUILD)/guest
-# The Debian cloud kernel the guest boots: found by glob, newest wins.
-GUEST_KVER ?= $(lastword $(sort $(notdir $(wildcard /lib/modules/*-cloud-amd64))))
-GUEST_KERNEL_SRC ?= /boot/vmlinuz-$(GUEST_KVER)
+# The guest kernel (GUEST_KVER, GUEST_VMLINUZ, GUEST_MODDIR) is chosen by
+# FPHINT_GUEST in guest/matrix.mk, with the module's headers.
+GUEST_DIR := $(BUILD)/guest$(GUEST_SUFFIX)
 GUEST_KERNEL := $(GUEST_DIR)/vmlinuz
 GUEST_INITRAMFS := $(GUEST_DIR)/initramfs.cpio.gz
 GUEST_MANIFEST := $(GUEST_DIR)/inputs.manifest
 FPHINT_WORKLOAD := $(BUILD)/bin/fphint-workload
-GUEST_EXTRA_FILES += $(BUILD)/bin/fphintd $(BUILD)/bin/fphint $(BUILD)/kmod/fphint_balloon.ko
+GUEST_EXTRA_FILES += $(BUILD)/bin/fphintd $(BUILD)/bin/fphint $(KMOD_KO)
 GUEST_EXTRA_FILES := $(sort $(GUEST_EXTRA_FILES))
 # Extras that other fragments build (they are in ALL_TARGETS) are built
 # before the image is packed; order only: the manifest tracks their changes.
@@ -26,9 +25,9 @@ $(FPHINT_WORKLOAD): guest/fphint-workload.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_COMMON) -static -pthread -o $@ $<
 
-$(GUEST_KERNEL): $(GUEST_KERNEL_SRC)
+$(GUEST_KERNEL): $(GUEST_VMLINUZ)
 	@mkdir -p $(@D)
-	@test -n "$(GUEST_KVER)" || { echo "guest: no /lib/modules/*-cloud-amd64 (install linux-image-cloud-amd64)"; exit 1; }
+	@test -n "$(GUEST_KVER)" || { echo "guest: no $(FPHINT_GUEST) cloud kernel (make deps, or deps-matrix for 6.12)"; exit 1; }
 	cp $< $@
 
 # Names, sizes and times of the optional extras; rewritten only when they
@@ -41,7 +40,7 @@ $(GUEST_MANIFEST): FORCE | $(GUEST_BUILD_FIRST)
 
 $(GUEST_INITRAMFS): guest/init guest/mkinitramfs.sh $(FPHINT_WORKLOAD) $(GUEST_MANIFEST)
 	@mkdir -p $(@D)
-	guest/mkinitramfs.sh $@ $(GUEST_KVER) guest/init $(FPHINT_WORKLOAD) $(GUEST_EXTRA_FILES)
+	guest/mkinitramfs.sh $@ $(GUEST_MODDIR) guest/init $(FPHINT_WORKLOAD) $(GUEST_EXTRA_FILES)
 
 FORCE:
 

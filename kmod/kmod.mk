@@ -1,7 +1,8 @@
-# kmod fragment: the fphint_balloon kernel module, built against the guest's
-# (Debian cloud) kernel headers, found by glob: the ABI number moves.
-KMOD_KDIR ?= $(lastword $(sort $(wildcard /usr/src/linux-headers-6.1.0-*-cloud-amd64)))
-KMOD_OUT := $(BUILD)/kmod
+# kmod fragment: the fphint_balloon kernel module, built against the headers
+# of the kernel the guest boots (FPHINT_GUEST, guest/matrix.mk): the
+# cloud flavour's own, or the vermagic differs.
+KMOD_KDIR ?= $(GUEST_KDIR)
+KMOD_OUT := $(BUILD)/kmod$(GUEST_SUFFIX)
 KMOD_KO := $(KMOD_OUT)/fphint_balloon.ko
 KMOD_SRCS := $(wildcard $(TOP)/kmod/*.c $(TOP)/kmod/*.h) $(TOP)/kmod/Kbuild
 KMOD_DEPS := $(KMOD_SRCS) $(TOP)/include/fphint_ioctl.h \
@@ -9,7 +10,7 @@ KMOD_DEPS := $(KMOD_SRCS) $(TOP)/include/fphint_ioctl.h \
 
 # Kbuild writes next to its sources: build from a copy under build/.
 $(KMOD_KO): $(KMOD_DEPS)
-	@test -n "$(KMOD_KDIR)" || { echo "kmod: no linux-headers-6.1.0-*-cloud-amd64 (make deps)"; exit 1; }
+	@test -f "$(KMOD_KDIR)/Makefile" || { echo "kmod: no headers in '$(KMOD_KDIR)' for FPHINT_GUEST=$(FPHINT_GUEST) (make deps, or deps-matrix for 6.12)"; exit 1; }
 	@mkdir -p $(KMOD_OUT)
 	@cp $(KMOD_SRCS) $(KMOD_OUT)/
 	$(MAKE) --no-print-directory -C $(KMOD_KDIR) M=$(KMOD_OUT) \
