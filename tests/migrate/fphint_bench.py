@@ -54,6 +54,7 @@ Vm.kernel_problems() -> [lines]   dmesg lines matching KERNEL_PROBLEM_RE
 Vm.console_tail(n) -> str         last lines of the kernel console (ttyS0)
 Vm.ram_file                       path of the file backing RAM, or None
 Vm.mode, Vm.name, Vm.pid
+Vm.kernel, Vm.qemu_version        checked against FPHINT_GUEST/FPHINT_QEMU at boot
 
 Workload helpers (guest/fphint-workload.c):
 start_workload(vm, fill_mib=1224, free_mib=1024, churn=False, timeout=300)
@@ -360,6 +361,7 @@ class Vm:
         self.console_path = os.path.join(d, self.name + ".console")
         self.log_path = os.path.join(d, self.name + ".qemu.log")
         self.incoming_port = incoming_port
+        self.kernel = self.qemu_version = None  # set by Bench.boot / migrate
         self._qmp = None
         self._chan = None
         args = [
@@ -605,6 +607,7 @@ class Bench:
             setup = vm.check("cat /run/fphint-setup").strip()
             if setup != "ok":
                 raise BenchError("guest %s setup: %s" % (mode, setup))
+            self._check_matrix(vm)
             self._wait_mode_ready(vm)
         except BaseException as e:
             tail = vm.console_tail()
@@ -614,6 +617,17 @@ class Bench:
             raise
         log("%s booted in %.1fs (pid %d)" % (vm.name, time.monotonic() - t0, vm.pid))
         return vm
+
+    def _check_matrix(self, vm):
+        """The guest runs the FPHINT_GUEST kernel and QEMU is the FPHINT_QEMU
+        version: a figure is never filed under the wrong combination."""
+        kver = vm.check("uname -r").strip()
+        v = vm.qmp("query-version")["qemu"]
+        qver = "%d.%d" % (v["major"], v["minor"])
+        if not kver.startswith(GUEST + ".") or not (qver + ".").startswith(HOST + "."):
+            raise BenchError("guest kernel %s on QEMU %s, but FPHINT_GUEST=%s FPHINT_QEMU=%s "
+                             "(rebuild: make guest FPHINT_GUEST=%s)" % (kver, qver, GUEST, HOST, GUEST))
+        vm.kernel, vm.qemu_version = kver, qver
 
     def _wait_mode_ready(self, vm):
         cmd = MODE_READY_CMD.get(vm.mode)
@@ -689,6 +703,7 @@ class Bench:
             "setup_ms": info.get("setup-time", 0),
             "syncs": ram.get("dirty-sync-count", 0),
         }
+        dst.kernel, dst.qemu_version = src.kernel, src.qemu_version
         src.quit()
         if src in self.vms:
             self.vms.remove(src)
@@ -796,6 +811,8 @@ def measured_migration(bench, vm, scribble_mib=0, ram_file=None, label="",
     rec = dict(stats)
     rec["label"] = label
     rec["mode"] = vm.mode
+    rec["guest_kernel"] = vm.kernel
+    rec["qemu_version"] = vm.qemu_version
     rec["guest_inuse_pages"] = inuse
     rec["memfree_before_kb"] = before
     rec["min_memfree_kb"] = _field(out, "min_memfree_kb")
