@@ -57,7 +57,7 @@ struct fphint_ctl_stats {
 	__u64 total_round_ns;
 	__u64 slow_device_waits; /* batches whose buffers took over 1 s */
 	__u64 inflated_pages;	 /* balloon size now, in 4 KiB pages */
-	__u64 max_confirm_ns;	 /* of a hold: the part before the device wait */
+	__u64 max_device_wait_ns; /* longest from queuing a hint to its use */
 	/*
 	 * zone->lock holds per batch: lock_hold_hist[i] counts holds of at
 	 * most FPHINT_HOLD_BUCKET0_NS * 10^i ns (not cumulative; the last
@@ -76,7 +76,12 @@ struct fphint_ctl_stats {
 	 * host's INTx line out of step), and served: see fphint_intx_resync().
 	 */
 	__u64 intx_resyncs;
-	__u64 reserved[5];
+	/* Pages taken off the free lists for hints in flight, now and at most. */
+	__u64 isolated_pages;
+	__u64 max_isolated_pages;
+	/* Pages of hint buffers the device never used: never given back. */
+	__u64 stranded_pages;
+	__u64 reserved[2];
 };
 
 #define FPHINT_IOC_MAGIC    0xF7

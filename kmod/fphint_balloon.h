@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * fphint_balloon - internal interfaces between the virtio driver
- * (fphint_balloon_main.c), the free page hinter (fphint_balloon_hint.c)
- * and the control device (fphint_balloon_ctl.c).
+ * (fphint_balloon_main.c), the free page hinter (fphint_balloon_hint.c),
+ * the control device (fphint_balloon_ctl.c) and the INTx workaround
+ * (fphint_balloon_intx.c).
  */
 #ifndef FPHINT_BALLOON_H
 #define FPHINT_BALLOON_H
@@ -20,6 +21,21 @@
 #include "fphint_ioctl.h"
 
 #define FPHINT_PFNS_PER_MSG 256
+
+/*
+ * The device's queues in the order the host numbers them (QEMU creates
+ * inflate, deflate, stats, then free_page and reporting when those
+ * features are on; Linux gives indices only to the queues it names), as
+ * enum virtio_balloon_vq of drivers/virtio/virtio_balloon.c.
+ */
+enum fphint_vq {
+	FPHINT_VQ_INFLATE,
+	FPHINT_VQ_DEFLATE,
+	FPHINT_VQ_STATS,
+	FPHINT_VQ_FREE_PAGE,
+	FPHINT_VQ_REPORTING,
+	FPHINT_VQ_MAX
+};
 
 struct fphint_balloon {
 	struct virtio_device *vdev;
@@ -58,6 +74,8 @@ struct fphint_balloon {
 	u64 config_ns; /* ktime of the last config change interrupt */
 	__virtio32 id_buf; /* OUT buffer for the id / STOP */
 	bool id_busy; /* id_buf is queued, not used yet */
+	/* Hint buffers in flight and the blocks they hold (hint work only). */
+	struct fphint_inflight *inflight;
 };
 
 /* Control device and map (fphint_balloon_ctl.c). */
@@ -75,16 +93,41 @@ void fphint_map_put(void);
 
 extern struct fphint_ctl_stats fphint_stats;
 
+/* Queues work unless the driver is stopping (removal, suspend). */
+static inline void fphint_queue(struct fphint_balloon *fb,
+				struct workqueue_struct *wq,
+				struct work_struct *w)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&fb->stop_lock, flags);
+	if (!fb->stopping)
+		queue_work(wq, w);
+	spin_unlock_irqrestore(&fb->stop_lock, flags);
+}
+
+static inline void fphint_queue_delayed(struct fphint_balloon *fb,
+					struct delayed_work *w,
+					unsigned long delay)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&fb->stop_lock, flags);
+	if (!fb->stopping)
+		queue_delayed_work(fb->hint_wq, w, delay);
+	spin_unlock_irqrestore(&fb->stop_lock, flags);
+}
+
 /* Hinting (fphint_balloon_hint.c). */
 void fphint_hint_work(struct work_struct *work);
 void fphint_done_poll(struct work_struct *work);
-void fphint_queue_delayed(struct fphint_balloon *fb, struct delayed_work *w,
-			  unsigned long delay);
 bool fphint_hint_refused(void);
 int fphint_batches_show(struct seq_file *m, void *v);
+int fphint_rounds_show(struct seq_file *m, void *v);
 void fphint_hint_quiesce(struct fphint_balloon *fb);
+void fphint_hint_release(struct fphint_balloon *fb);
 
-/* fphint_balloon_main.c */
+/* fphint_balloon_intx.c */
 void fphint_intx_resync(struct fphint_balloon *fb);
 
 #endif /* FPHINT_BALLOON_H */

@@ -23,6 +23,7 @@
 #include <linux/uaccess.h>
 
 #include "fphint_balloon.h"
+#include "fphint_compat.h"
 
 struct fphint_ctl_stats fphint_stats;
 
@@ -30,6 +31,9 @@ static DEFINE_MUTEX(fphint_map_lock);
 static struct bpf_map *fphint_bitmap_map;
 static struct bpf_map *fphint_meta_map;
 static struct dentry *fphint_debugfs_dir;
+
+/* For bpf_map_get(): see fphint_compat.h. */
+FPHINT_IMPORT_NS_BPF_INTERNAL();
 
 /* One past the highest pfn of any online node. */
 static unsigned long fphint_machine_end_pfn(void)
@@ -255,7 +259,10 @@ static int fphint_stats_show(struct seq_file *m, void *v)
 	seq_printf(m, "total_round_ns: %llu\n", s->total_round_ns);
 	seq_printf(m, "slow_device_waits: %llu\n", s->slow_device_waits);
 	seq_printf(m, "inflated_pages: %llu\n", s->inflated_pages);
-	seq_printf(m, "max_confirm_ns: %llu\n", s->max_confirm_ns);
+	seq_printf(m, "max_device_wait_ns: %llu\n", s->max_device_wait_ns);
+	seq_printf(m, "isolated_pages: %llu\n", s->isolated_pages);
+	seq_printf(m, "max_isolated_pages: %llu\n", s->max_isolated_pages);
+	seq_printf(m, "stranded_pages: %llu\n", s->stranded_pages);
 	/* Cumulative buckets, "lock_hold_ns_bucket <le ns>: <count>". */
 	for (i = 0, le = FPHINT_HOLD_BUCKET0_NS, cum = 0; i < FPHINT_HOLD_BUCKETS;
 	     i++, le *= 10) {
@@ -274,6 +281,7 @@ static int fphint_stats_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(fphint_stats);
 DEFINE_SHOW_ATTRIBUTE(fphint_batches);
+DEFINE_SHOW_ATTRIBUTE(fphint_rounds);
 
 int fphint_ctl_init(void)
 {
@@ -286,6 +294,8 @@ int fphint_ctl_init(void)
 			    &fphint_stats_fops);
 	debugfs_create_file("batches", 0400, fphint_debugfs_dir, NULL,
 			    &fphint_batches_fops);
+	debugfs_create_file("rounds", 0400, fphint_debugfs_dir, NULL,
+			    &fphint_rounds_fops);
 	return 0;
 }
 

@@ -28,11 +28,10 @@
 #include <linux/timekeeping.h>
 #include <linux/virtio_config.h>
 #include <linux/virtio_ring.h>
-#include <linux/pci.h>
 #include <uapi/linux/virtio_ring.h>
-#include <uapi/linux/virtio_pci.h>
 
 #include "fphint_balloon.h"
+#include "fphint_compat.h"
 
 #define FPHINT_OOM_NR_PAGES 256
 
@@ -154,28 +153,6 @@ static void fphint_update_actual(struct fphint_balloon *fb)
 	WRITE_ONCE(fphint_stats.inflated_pages, actual);
 }
 
-static void fphint_queue(struct fphint_balloon *fb,
-			 struct workqueue_struct *wq, struct work_struct *w)
-{
-	unsigned long flags;
-
-	spin_lock_irqsave(&fb->stop_lock, flags);
-	if (!fb->stopping)
-		queue_work(wq, w);
-	spin_unlock_irqrestore(&fb->stop_lock, flags);
-}
-
-void fphint_queue_delayed(struct fphint_balloon *fb, struct delayed_work *w,
-			  unsigned long delay)
-{
-	unsigned long flags;
-
-	spin_lock_irqsave(&fb->stop_lock, flags);
-	if (!fb->stopping)
-		queue_delayed_work(fb->hint_wq, w, delay);
-	spin_unlock_irqrestore(&fb->stop_lock, flags);
-}
-
 static void fphint_size_work(struct work_struct *work)
 {
 	struct fphint_balloon *fb =
@@ -295,24 +272,35 @@ static int fphint_migratepage(struct balloon_dev_info *info,
 
 static int fphint_init_vqs(struct fphint_balloon *fb)
 {
-	struct virtqueue *vqs[4];
-	vq_callback_t *callbacks[4] = { fphint_ack, fphint_ack,
-					fphint_stats_request, NULL };
-	const char *names[4] = { "inflate", "deflate", "stats", NULL };
+	struct virtqueue *vqs[FPHINT_VQ_MAX];
+	/*
+	 * A queue with no name is not created and takes no index, as the
+	 * host numbers only the queues of features it offers: see enum
+	 * fphint_vq.
+	 */
+	struct fphint_vq_info info[FPHINT_VQ_MAX] = {
+		[FPHINT_VQ_INFLATE] = { .name = "inflate",
+					.callback = fphint_ack },
+		[FPHINT_VQ_DEFLATE] = { .name = "deflate",
+					.callback = fphint_ack },
+		[FPHINT_VQ_STATS] = { .name = "stats",
+				      .callback = fphint_stats_request },
+	};
 	struct scatterlist sg;
 	unsigned int n;
 	int err;
 
 	/* The free page queue is polled: no callback races the poller. */
 	if (virtio_has_feature(fb->vdev, VIRTIO_BALLOON_F_FREE_PAGE_HINT))
-		names[3] = "free_page_vq";
-	err = virtio_find_vqs(fb->vdev, 4, vqs, callbacks, names, NULL);
+		info[FPHINT_VQ_FREE_PAGE].name = "free_page_vq";
+	err = fphint_find_vqs(fb->vdev, FPHINT_VQ_MAX, vqs, info);
 	if (err)
 		return err;
-	fb->inflate_vq = vqs[0];
-	fb->deflate_vq = vqs[1];
-	fb->stats_vq = vqs[2];
-	fb->hint_vq = names[3] ? vqs[3] : NULL;
+	fb->inflate_vq = vqs[FPHINT_VQ_INFLATE];
+	fb->deflate_vq = vqs[FPHINT_VQ_DEFLATE];
+	fb->stats_vq = vqs[FPHINT_VQ_STATS];
+	fb->hint_vq = info[FPHINT_VQ_FREE_PAGE].name ?
+		      vqs[FPHINT_VQ_FREE_PAGE] : NULL;
 
 	/* Prime the stats queue: the host answers by using this buffer. */
 	n = fphint_fill_stats(fb);
@@ -323,84 +311,6 @@ static int fphint_init_vqs(struct fphint_balloon *fb)
 		return err;
 	}
 	return 0;
-}
-
-/*
- * The ISR status byte of a virtio PCI device, from its ISR capability, or
- * for a legacy device, from its I/O BAR 0.
- */
-static void __iomem *fphint_map_isr(struct pci_dev *pdev)
-{
-	u8 pos, type, bar;
-	u32 offset;
-
-	for (pos = pci_find_capability(pdev, PCI_CAP_ID_VNDR); pos;
-	     pos = pci_find_next_capability(pdev, pos, PCI_CAP_ID_VNDR)) {
-		pci_read_config_byte(pdev,
-				     pos + offsetof(struct virtio_pci_cap,
-						    cfg_type),
-				     &type);
-		if (type != VIRTIO_PCI_CAP_ISR_CFG)
-			continue;
-		pci_read_config_byte(pdev,
-				     pos + offsetof(struct virtio_pci_cap, bar),
-				     &bar);
-		pci_read_config_dword(pdev,
-				      pos + offsetof(struct virtio_pci_cap,
-						     offset),
-				      &offset);
-		if (bar >= PCI_STD_NUM_BARS)
-			return NULL;
-		return pci_iomap_range(pdev, bar, offset, 1);
-	}
-	if (!(pci_resource_flags(pdev, 0) & IORESOURCE_IO))
-		return NULL;
-	return pci_iomap_range(pdev, 0, VIRTIO_PCI_ISR, 1);
-}
-
-/*
- * QEMU (7.2) raises the balloon's INTx line from the iothread that serves
- * the free page queue, even right after a reset.  If the line goes up while
- * no driver holds the IRQ (between one driver's removal and the next one's
- * probe), the guest's IO-APIC pin is masked and edge-triggered and drops
- * it; once a driver requests the IRQ (level, unmasked), QEMU never shows
- * the level again, and the device, whose PCI state says "asserted", never
- * raises it again either.  Every later interrupt is lost, config changes
- * included (no hint round would ever start), and the state migrates with
- * the guest.  Reading the ISR lowers the line, so the next interrupt gets
- * through.  What the read returns is served here as the interrupt would
- * have been.  Done at probe and once per migration (at DONE): cheap, and
- * harmless when nothing is pending.
- */
-void fphint_intx_resync(struct fphint_balloon *fb)
-{
-	struct device *parent = fb->vdev->dev.parent;
-	struct pci_dev *pdev;
-	void __iomem *isr;
-	u8 bits;
-
-	if (!parent || !dev_is_pci(parent))
-		return;
-	pdev = to_pci_dev(parent);
-	/* With MSI or MSI-X the ISR plays no part in interrupts. */
-	if (pdev->msix_enabled || pdev->msi_enabled)
-		return;
-	isr = fphint_map_isr(pdev);
-	if (!isr)
-		return;
-	bits = ioread8(isr);
-	pci_iounmap(pdev, isr);
-	if (!bits)
-		return;
-	fphint_stats.intx_resyncs++;
-	dev_info(&fb->vdev->dev,
-		 "interrupt status %#x was pending unannounced (the host's INTx line was out of step): served\n",
-		 bits);
-	vring_interrupt(0, fb->inflate_vq);
-	vring_interrupt(0, fb->deflate_vq);
-	vring_interrupt(0, fb->stats_vq);
-	if (bits & VIRTIO_PCI_ISR_CONFIG)
-		virtio_config_changed(fb->vdev);
 }
 
 static int fphint_validate(struct virtio_device *vdev)
@@ -517,6 +427,7 @@ static void fphint_remove(struct virtio_device *vdev)
 
 	virtio_reset_device(vdev);
 	vdev->config->del_vqs(vdev);
+	fphint_hint_release(fb);
 	destroy_workqueue(fb->hint_wq);
 	kfree(fb);
 }

@@ -235,11 +235,11 @@ static int fphint_stats_print(void)
 	       "rounds_unmapped=%llu pages_hinted=%llu ranges_hinted=%llu candidates=%llu "
 	       "candidates_rejected=%llu batches=%llu max_lock_hold_ns=%llu "
 	       "last_round_ns=%llu last_round_pages=%llu total_round_ns=%llu "
-	       "slow_device_waits=%llu inflated_pages=%llu max_confirm_ns=%llu\n",
+	       "slow_device_waits=%llu inflated_pages=%llu max_device_wait_ns=%llu\n",
 	       s.map_attached, s.rounds, s.rounds_first, s.rounds_abandoned, s.rounds_unmapped,
 	       s.pages_hinted, s.ranges_hinted, s.candidates, s.candidates_rejected, s.batches,
 	       s.max_lock_hold_ns, s.last_round_ns, s.last_round_pages, s.total_round_ns,
-	       s.slow_device_waits, s.inflated_pages, s.max_confirm_ns);
+	       s.slow_device_waits, s.inflated_pages, s.max_device_wait_ns);
 	return 0;
 }
 

@@ -40,6 +40,8 @@ import fphint_bench as fb  # noqa: E402
 # QEMU 7.2's default max-bandwidth (MAX_THROTTLE), what a host runs unless tuned.
 DEMO_MAX_BANDWIDTH_MIB = 128
 LINE_RATE = "fphint@line-rate"
+STALL_FIGURES = ("max_stall_before_ms", "max_stall_ms", "max_stall_in_rounds_ms",
+                 "allocstall_delta")
 FIGURES = ("transferred_bytes", "normal_pages", "zero_pages", "total_ms", "downtime_ms",
            "setup_ms", "syncs", "guest_inuse_pages", "min_memfree_kb", "min_memfree_at_ms")
 
@@ -88,12 +90,15 @@ def run_mode(mode, idle, churn, max_bandwidth):
                 fb.log("  " + fb.describe(rec))
                 if i < idle - 1 or not churn:
                     continue
-                # The last idle guest goes on, ping-pong, with churn.
+                # The last idle guest goes on, ping-pong, with churn and the
+                # allocation-stall probe (its figures come from these runs).
                 fb.workload(vm, "churn", "on")
+                fb.workload(vm, "probe", "on")
                 for j in range(churn):
                     fb.log("%s: churn run %d/%d: scribble 1024 MiB, migrate" % (mode, j + 1, churn))
                     vm, rec = fb.measured_migration(bench, vm, scribble_mib=1024, label="churn",
-                                                    max_bandwidth=max_bandwidth)
+                                                    max_bandwidth=max_bandwidth,
+                                                    stall_probe=True)
                     rec["churn"] = True
                     runs.append(rec)
                     fb.log("  " + fb.describe(rec))
@@ -127,6 +132,11 @@ def run_mode(mode, idle, churn, max_bandwidth):
                                                   for x in helper[:len(idle_runs)]
                                                   if x.get("last_first_hint_ns")]) or 0, 1),
         }
+    # Allocation stalls: the worst of the churn runs (the probe runs there).
+    stall = [r for r in runs if "max_stall_ms" in r]
+    if stall:
+        entry["stall"] = {k: max(r[k] for r in stall if k in r) for k in STALL_FIGURES
+                          if any(k in r for r in stall)}
     # The median of the runs' own ratios (not a ratio of medians).
     entry["ratio"] = median([round((r["normal_pages"] + r["zero_pages"]) / r["guest_inuse_pages"], 4)
                              for r in idle_runs if r["guest_inuse_pages"]])
@@ -257,6 +267,10 @@ def main():
                   "the host asked (median)"
                   % (mode, h["max_lock_hold_ms"], h["max_confirm_ms"], h["median_round_ms"],
                      fmt(h["median_pages_hinted"]), h["median_first_hint_ms"]))
+    for mode, e in results.items():
+        if e.get("stall"):
+            print("%s allocation stalls (churn runs, worst): %s" % (mode, ", ".join(
+                "%s %s" % (k, v) for k, v in e["stall"].items())))
     for line in figures(results.get("fphint")) + boot_failure_lines(results):
         print(line)
     print("results: %s (%.0fs)" % (a.out, doc["meta"]["wall_s"]))

@@ -169,6 +169,10 @@ MODE_READY_CMD = {
 }
 MODE_READY_TIMEOUT = 90
 MEMFREE_SLACK_KB = 64 * 1024
+# How long a QMP command may take.  QEMU 7.2 answers QMP under its big lock,
+# which its slow dirty-bitmap sync path holds for tens of seconds on a
+# loaded 2-core host (seen: over 30 s): a timeout there is not a failure.
+QMP_TIMEOUT = 120
 DEFAULT_MAX_BANDWIDTH = 10 * 1024 ** 3
 
 
@@ -247,7 +251,7 @@ class Qmp:
         self.sock = _connect_unix(path, timeout, "QMP socket")
         self.buf = b""
         self.events = []
-        self._recv(30)  # greeting
+        self._recv(QMP_TIMEOUT)  # greeting
         self.execute("qmp_capabilities")
 
     def _recv(self, timeout):
@@ -264,12 +268,12 @@ class Qmp:
         line, self.buf = self.buf.split(b"\n", 1)
         return json.loads(line)
 
-    def execute(self, command, timeout=30, **args):
+    def execute(self, command, timeout=None, **args):
         msg = {"execute": command}
         if args:
             msg["arguments"] = args
         self.sock.sendall(json.dumps(msg).encode() + b"\n")
-        dl = _Deadline(timeout, "QMP %s" % command)
+        dl = _Deadline(timeout or QMP_TIMEOUT, "QMP %s" % command)
         while True:
             reply = self._recv(dl.left())
             if "event" in reply:
@@ -422,7 +426,7 @@ class Vm:
             self._qmp = Qmp(self.qmp_path, 30)
         return self._qmp
 
-    def qmp(self, command, timeout=30, **args):
+    def qmp(self, command, timeout=None, **args):
         if not self.alive():
             raise self._dead_error("QMP %s" % command)
         return self.qmp_conn.execute(command, timeout=timeout, **args)
@@ -793,13 +797,73 @@ def host_loadavg():
         return float(f.read().split()[0])
 
 
+# The window before a migration whose slowest fault is the stall baseline.
+STALL_BEFORE_NS = 10 * 10 ** 9
+# /proc/vmstat counters of direct reclaim: a guest that had to reclaim
+# because hinting held memory back.
+DIRECT_RECLAIM_RE = re.compile(r"^(allocstall_\w+|pgscan_direct)\s+(\d+)$", re.M)
+
+
+def direct_reclaim(vm):
+    """allocstall_* + pgscan_direct of the guest, summed."""
+    rc, out = vm.run("cat /proc/vmstat")
+    if rc != 0:
+        raise GuestError("vmstat: " + out)
+    return sum(int(v) for _, v in DIRECT_RECLAIM_RE.findall(out))
+
+
+def probe_now(vm):
+    rc, out = workload(vm, "probe", "now")
+    if rc != 0:
+        raise GuestError("probe now: " + out)
+    return _field(out, "now_ns")
+
+
+def probe_max_ms(vm, start_ns, end_ns):
+    """The workload's slowest recorded fault overlapping [start_ns, end_ns]."""
+    rc, out = workload(vm, "probe", "max", max(start_ns, 0), end_ns)
+    if rc != 0:
+        raise GuestError("probe max: " + out)
+    return round(_field(out, "max_ns") / 1e6, 2)
+
+
+def hint_rounds(vm):
+    """The fphint module's recent rounds: [(start_ns, end_ns, pages)]."""
+    rc, out = vm.run("cat /sys/kernel/debug/fphint_balloon/rounds")
+    if rc != 0:
+        return []
+    return [(int(f[1]), int(f[2]), int(f[3])) for f in
+            (line.split() for line in out.splitlines()[1:]) if len(f) >= 4]
+
+
+def stall_figures(src_mark, dst, reclaim_before):
+    """Allocation-stall figures of one migration (the probe was on): the
+    slowest fault in the 10 s before it, over the whole migration (QEMU's
+    setup included), overlapping one of the module's hint rounds (fphint),
+    and the guest's direct reclaim over the migration."""
+    end = probe_now(dst)
+    fig = {"max_stall_before_ms": probe_max_ms(dst, src_mark - STALL_BEFORE_NS, src_mark),
+           "max_stall_ms": probe_max_ms(dst, src_mark, end),
+           "allocstall_delta": direct_reclaim(dst) - reclaim_before}
+    if dst.mode == "fphint":
+        rounds = [(a, b) for a, b, _ in hint_rounds(dst) if b >= src_mark]
+        fig["hint_rounds"] = len(rounds)
+        fig["max_stall_in_rounds_ms"] = max([probe_max_ms(dst, a, b) for a, b in rounds],
+                                            default=0.0)
+    return fig
+
+
 def measured_migration(bench, vm, scribble_mib=0, ram_file=None, label="",
-                       max_bandwidth=DEFAULT_MAX_BANDWIDTH):
-    """One migration with every figure and check; returns (dst, record)."""
+                       max_bandwidth=DEFAULT_MAX_BANDWIDTH, stall_probe=False):
+    """One migration with every figure and check; returns (dst, record).
+    stall_probe: the workload's probe is on; add the stall figures."""
     if scribble_mib:
         rc, out = workload(vm, "scribble", scribble_mib, timeout=300)
         if rc != 0:
             raise GuestError("scribble: " + out)
+    if stall_probe:
+        reclaim_before = direct_reclaim(vm)
+        mark = probe_now(vm)
     before = memfree_kb(vm)
     inuse = GUEST_RAM_PAGES - before // GUEST_PAGE_KB
     workload(vm, "sample", "start")
@@ -825,6 +889,8 @@ def measured_migration(bench, vm, scribble_mib=0, ram_file=None, label="",
     rec["host_loadavg_1m"] = load
     rec["ratio"] = round((stats["normal_pages"] + stats["zero_pages"]) / inuse, 2) if inuse else None
     rec.update(check_destination(dst, before))
+    if stall_probe:
+        rec.update(stall_figures(mark, dst, reclaim_before))
     cmd = EXTRA_STATS_CMD.get(vm.mode)
     if cmd:
         rc, out = dst.run(cmd + " 2>/dev/null")
