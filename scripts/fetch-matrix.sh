@@ -97,6 +97,18 @@ v=$(need qemu-system-x86)
 # (NIC option ROMs) is not needed: the bench guest has no network card.
 pkgs+=(qemu-system-x86 $(depends qemu-system-x86 "$v" | grep -xE 'qemu-system-(common|data)|seabios'))
 
+# What the unpacked kbuild runs on the machine (pahole for module BTF, its
+# libraries) comes from the machine's own archive, as `make deps` does.
+kbuild=$(printf '%s\n' "${pkgs[@]}" | grep -m1 '^linux-kbuild-')
+host_missing=()
+for p in $(depends "$kbuild" "$(need "$kbuild")"); do
+	[ "$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null)" = installed ] || host_missing+=("$p")
+done
+if [ ${#host_missing[@]} -gt 0 ]; then
+	echo "deps-matrix: installing ${host_missing[*]} (needed by $kbuild)"
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${host_missing[@]}" >/dev/null
+fi
+
 echo "deps-matrix: fetching ${pkgs[*]}"
 (cd "$cache/debs" && apt-get "${apt[@]}" download "${pkgs[@]}" >/dev/null)
 for p in "${pkgs[@]}"; do
