@@ -33,7 +33,7 @@ TESTS_MIGRATE += $(TOP)/tests/metrics/guest-test-metrics
 deb:
 	@$(TOP)/contrib/deb/build-deb
 test-package: deb
-	@$(TOP)/tests/run-suite $(TOP)/tests/package/test-install
+	@$(TOP)/tests/run-suite $(TOP)/tests/package/test-install $(TOP)/tests/package/test-install-6.12
 # Boots the packaged root under QEMU (minutes): not in `make test` either.
 .PHONY: test-package-boot
 test-package-boot: deb
