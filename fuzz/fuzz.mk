@@ -1,14 +1,13 @@
 # fuzz fragment: libFuzzer targets on the user-space parsers that take
-# outside input (option values, the key=value file, /proc/zoneinfo,
+# outside input (option values, /proc/zoneinfo,
 # /proc/kpageflags), `make fuzz` to run them, and a corpus replay unit
 # test (gcc + ASan/UBSan, no libFuzzer needed) over fuzz/corpus/.
 #
 # The guest-side ioctl fuzzer (fphint-ioctl-fuzz, static) runs inside the
 # bench guest from fuzz/test-ioctl-fuzz-guest (TESTS_MIGRATE).
-FUZZ_TARGETS := values config zoneinfo kpageflags
+FUZZ_TARGETS := values zoneinfo kpageflags
 # Which library source each target parses with.
 FUZZ_SRC_values := user/fphint_config.c
-FUZZ_SRC_config := user/fphint_config.c
 FUZZ_SRC_zoneinfo := user/fphint_kpage.c
 FUZZ_SRC_kpageflags := user/fphint_kpage.c
 FUZZ_SECONDS ?= 60

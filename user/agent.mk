@@ -37,7 +37,8 @@ TESTS_KERNEL += $(sort $(wildcard $(TOP)/tests/agent/test-*))
 # boot the bench guest (QEMU) and run the agent there.
 AGENT_TEST_LIBS := $(BUILD)/obj/agent/fphint_agent_load.o $(LIBFPHINT) $(LIBBPF_STATIC_LIBS)
 $(BUILD)/tests/agent/test-pfn-crosscheck: tests/agent/fphint_test_pfncheck.c $(FPHINT_SKELS) \
-		$(AGENT_HDRS) $(BUILD)/obj/agent/fphint_agent_load.o $(LIBFPHINT)
+		$(call fphint_bpf_skel,fphint_pfncheck.bpf.c) $(AGENT_HDRS) \
+		$(BUILD)/obj/agent/fphint_agent_load.o $(LIBFPHINT)
 	@mkdir -p $(dir $@)
 	$(CC) $(AGENT_CFLAGS) -static -o $@ $< $(AGENT_TEST_LIBS)
 $(BUILD)/tests/agent/test-tracking: tests/agent/fphint_test_tracking.c $(AGENT_HDRS) $(LIBFPHINT)
