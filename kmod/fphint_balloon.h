@@ -88,7 +88,9 @@ struct fphint_balloon {
 };
 
 /* Control device and map (fphint_balloon_ctl.c). */
+struct bpf_map;
 struct fphint_map_ref {
+	struct bpf_map *bitmap, *meta_map; /* our references */
 	struct fphint_word *words;
 	u64 nr_words;
 	struct fphint_meta *meta;
@@ -98,7 +100,7 @@ int fphint_ctl_init(void);
 void fphint_ctl_exit(void);
 /* Takes the map for a round: returns false (and holds nothing) if none. */
 bool fphint_map_get(struct fphint_map_ref *ref);
-void fphint_map_put(void);
+void fphint_map_put(struct fphint_map_ref *ref);
 
 extern struct fphint_ctl_stats fphint_stats;
 

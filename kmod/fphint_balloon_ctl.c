@@ -175,6 +175,11 @@ static int fphint_release(void)
 	return 0;
 }
 
+/*
+ * A round takes its own references on both maps and does not keep
+ * fphint_map_lock: the round may wait on the host for long, and the
+ * handover and release ioctls must not wait with it.
+ */
 bool fphint_map_get(struct fphint_map_ref *ref)
 {
 	mutex_lock(&fphint_map_lock);
@@ -182,15 +187,21 @@ bool fphint_map_get(struct fphint_map_ref *ref)
 		mutex_unlock(&fphint_map_lock);
 		return false;
 	}
-	ref->words = fphint_array_values(fphint_bitmap_map);
-	ref->nr_words = fphint_bitmap_map->max_entries;
-	ref->meta = fphint_array_values(fphint_meta_map);
+	ref->bitmap = fphint_bitmap_map;
+	ref->meta_map = fphint_meta_map;
+	bpf_map_inc(ref->bitmap);
+	bpf_map_inc(ref->meta_map);
+	mutex_unlock(&fphint_map_lock);
+	ref->words = fphint_array_values(ref->bitmap);
+	ref->nr_words = ref->bitmap->max_entries;
+	ref->meta = fphint_array_values(ref->meta_map);
 	return true;
 }
 
-void fphint_map_put(void)
+void fphint_map_put(struct fphint_map_ref *ref)
 {
-	mutex_unlock(&fphint_map_lock);
+	bpf_map_put(ref->meta_map);
+	bpf_map_put(ref->bitmap);
 }
 
 /*

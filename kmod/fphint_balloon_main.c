@@ -445,8 +445,9 @@ static int fphint_validate(struct virtio_device *vdev)
 		return -EINVAL;
 	}
 	/*
-	 * Hint buffers are added under zone->lock: they must never need an
-	 * indirect descriptor table, which would be allocated right there.
+	 * Every hint buffer is one sg entry: no indirect tables are needed.
+	 * Hints carry guest-physical addresses, not DMA addresses: like the
+	 * stock driver, do not negotiate ACCESS_PLATFORM.
 	 */
 	__virtio_clear_bit(vdev, VIRTIO_RING_F_INDIRECT_DESC);
 	__virtio_clear_bit(vdev, VIRTIO_F_ACCESS_PLATFORM);
