@@ -67,5 +67,4 @@ check-kmod: $(KMOD_CHECKPATCH)
 TESTS_UNIT += $(TOP)/tests/kmod/test_checkpatch.sh
 TESTS_MIGRATE += $(TOP)/tests/migrate/test_fphint_ctl_balloon.py \
 	$(TOP)/tests/migrate/test_fphint_migrate.py \
-	$(TOP)/tests/migrate/test_fphint_balloon_duties.py \
-	$(TOP)/tests/migrate/test_fphint_slow_host.py
+	$(TOP)/tests/migrate/test_fphint_balloon_duties.py
