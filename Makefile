@@ -18,6 +18,7 @@ ALL_TARGETS :=
 TEST_TARGETS :=
 CLEAN_DIRS :=
 
+include guest/matrix.mk
 include bpf/bpf.mk
 include user/user.mk
 include contrib/contrib.mk

@@ -52,8 +52,8 @@ TESTS_UNIT += $(TOP)/fuzz/test-fuzz-replay $(TOP)/fuzz/test-cli-args
 
 # The guest-side fuzzer of the control device (static, into the guest image).
 FPHINT_IOCTL_FUZZ := $(BUILD)/bin/fphint-ioctl-fuzz
-$(FPHINT_IOCTL_FUZZ): fuzz/fphint-ioctl-fuzz.c include/fphint_ioctl.h include/fphint_layout.h \
-		user/fphint_time.h
+$(FPHINT_IOCTL_FUZZ): fuzz/fphint-ioctl-fuzz.c include/fphint_ioctl.h include/fphint_stats.h \
+		include/fphint_stats.def include/fphint_layout.h user/fphint_time.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_COMMON) -I$(TOP)/user -static -o $@ $<
 ALL_TARGETS += $(FPHINT_IOCTL_FUZZ)

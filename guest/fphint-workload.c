@@ -13,6 +13,12 @@
  * keeps allocating, writing, verifying and freeing a small buffer so that
  * a migration sees pages change state while hints are in flight.  Another
  * thread samples MemFree every 20 ms so a dip during hinting is visible.
+ * With the stall probe on, one thread per CPU keeps faulting in and freeing
+ * transparent huge pages (order-9 blocks straight from the buddy lists,
+ * which take zone->lock; 4 KiB faults mostly recycle per-cpu pages and
+ * would not see a held zone->lock) and records every fault slower than
+ * 1 ms with its CLOCK_MONOTONIC start: the clock of the kernel's ktime, so
+ * the bench can match slow faults against the balloon module's rounds.
  *
  * The daemon answers one-line commands on a unix socket; `ctl` sends one
  * and prints the reply.  Commands:
@@ -26,6 +32,10 @@
  *                     reverses the order the pages reach the free lists
  *   addr              one kept page: virtual and guest-physical address
  *                     and the first word it must hold
+ *   probe on|off      start/stop the allocation-stall probe
+ *   probe now         the guest's CLOCK_MONOTONIC, in ns
+ *   probe max FROM TO the longest recorded slow fault (ns) overlapping
+ *                     [FROM, TO] (CLOCK_MONOTONIC ns), and how many
  * A reply is one or more lines; the first word of the last line is OK or
  * FAIL; `ctl` exits 0 on OK, 1 on FAIL, 2 when it cannot ask.
  * Mismatches are reported as "MISMATCH addr=0x... expected=0x... got=0x...".
@@ -55,6 +65,10 @@
 #define FPHINT_WL_SAMPLE_NS	  20000000l /* MemFree sampling period */
 #define FPHINT_WL_PERIODIC_VERIFY 10	    /* seconds between background verifies */
 #define FPHINT_WL_REPLY_MAX	  8192
+#define FPHINT_WL_THP		  (2ul * FPHINT_WL_MIB)
+#define FPHINT_WL_PROBE_THPS	  16	    /* THPs per probe pass */
+#define FPHINT_WL_SLOW_NS	  1000000ul /* a fault slower than this is recorded */
+#define FPHINT_WL_SLOW_MAX	  65536	    /* recorded slow faults (a ring) */
 
 struct fphint_wl_config {
 	unsigned long fill_mib, free_mib, churn_mib;
@@ -83,9 +97,17 @@ static struct {
 	bool window_open;
 	/* When the window opened and when its minimum was seen (monotonic). */
 	uint64_t window_start_ns, min_at_ns;
+	/* allocation-stall probe: slow faults, a ring of FPHINT_WL_SLOW_MAX */
+	bool probe_on;
+	pthread_cond_t probe_cond;
+	uint64_t probe_faults, slow_next;
+	struct {
+		uint64_t start_ns, dur_ns;
+	} * slow;
 } fphint_wl = {
 	.lock = PTHREAD_MUTEX_INITIALIZER,
 	.churn_cond = PTHREAD_COND_INITIALIZER,
+	.probe_cond = PTHREAD_COND_INITIALIZER,
 	.state = "starting",
 	.min_memfree_kb = -1,
 };
@@ -298,6 +320,57 @@ static void *fphint_wl_churn(void *unused)
 	return NULL;
 }
 
+/*
+ * The allocation-stall probe: fault in FPHINT_WL_PROBE_THPS huge pages one
+ * write each, timing every fault, then give them back, over and over.
+ */
+static void *fphint_wl_probe(void *unused)
+{
+	size_t bytes = FPHINT_WL_PROBE_THPS * FPHINT_WL_THP;
+
+	(void)unused;
+	for (;;) {
+		char *raw, *p;
+
+		pthread_mutex_lock(&fphint_wl.lock);
+		while (!fphint_wl.probe_on)
+			pthread_cond_wait(&fphint_wl.probe_cond, &fphint_wl.lock);
+		pthread_mutex_unlock(&fphint_wl.lock);
+
+		raw = mmap(NULL, bytes + FPHINT_WL_THP, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (raw == MAP_FAILED) {
+			fphint_wl_sleep_ns(10000000l);
+			continue;
+		}
+		p = (char *)(((uintptr_t)raw + FPHINT_WL_THP - 1) & ~(FPHINT_WL_THP - 1));
+		madvise(p, bytes, MADV_HUGEPAGE);
+		for (size_t off = 0; off < bytes; off += FPHINT_WL_THP) {
+			uint64_t t0 = fphint_wl_now_ns(), dur;
+
+			p[off] = 1;
+			dur = fphint_wl_now_ns();
+			/* A migration can set the guest's clock back a little. */
+			if (dur < t0)
+				continue;
+			dur -= t0;
+			pthread_mutex_lock(&fphint_wl.lock);
+			fphint_wl.probe_faults++;
+			if (dur > FPHINT_WL_SLOW_NS) {
+				uint64_t i = fphint_wl.slow_next++ % FPHINT_WL_SLOW_MAX;
+
+				fphint_wl.slow[i].start_ns = t0;
+				fphint_wl.slow[i].dur_ns = dur;
+			}
+			pthread_mutex_unlock(&fphint_wl.lock);
+		}
+		munmap(raw, bytes + FPHINT_WL_THP);
+		/* Leave the vCPU to others between passes: a busy, not a hogged, guest. */
+		fphint_wl_sleep_ns(5000000l);
+	}
+	return NULL;
+}
+
 static int fphint_wl_gpa(const void *va, uint64_t *gpa)
 {
 	uint64_t entry;
@@ -335,6 +408,33 @@ __attribute__((format(printf, 2, 3))) static void fphint_wl_say(struct fphint_wl
 	if (n > 0)
 		r->len += (size_t)n < sizeof(r->buf) - r->len ? (size_t)n
 							      : sizeof(r->buf) - 1 - r->len;
+}
+
+/* The `probe max FROM TO` reply: the longest slow fault overlapping the window. */
+static void fphint_wl_probe_max(struct fphint_wl_reply *r, const char *arg)
+{
+	unsigned long long from, to;
+	uint64_t max = 0, n = 0, have;
+
+	if (!arg || sscanf(arg, "%llu %llu", &from, &to) != 2 || from > to) {
+		fphint_wl_say(r, "FAIL probe max: want FROM_NS TO_NS\n");
+		return;
+	}
+	pthread_mutex_lock(&fphint_wl.lock);
+	have = fphint_wl.slow_next < FPHINT_WL_SLOW_MAX ? fphint_wl.slow_next : FPHINT_WL_SLOW_MAX;
+	for (uint64_t i = 0; i < have; i++) {
+		uint64_t s = fphint_wl.slow[i].start_ns, d = fphint_wl.slow[i].dur_ns;
+
+		if (s <= to && s + d >= from) {
+			n++;
+			if (d > max)
+				max = d;
+		}
+	}
+	fphint_wl_say(r, "OK max_ns=%" PRIu64 " slow_faults=%" PRIu64 " faults=%" PRIu64 "%s\n",
+		      max, n, fphint_wl.probe_faults,
+		      fphint_wl.slow_next > FPHINT_WL_SLOW_MAX ? " wrapped=1" : "");
+	pthread_mutex_unlock(&fphint_wl.lock);
 }
 
 static void fphint_wl_status(struct fphint_wl_reply *r)
@@ -387,6 +487,16 @@ static void fphint_wl_handle(char *line, struct fphint_wl_reply *r)
 		pthread_cond_signal(&fphint_wl.churn_cond);
 		pthread_mutex_unlock(&fphint_wl.lock);
 		fphint_wl_say(r, "OK churn=%s\n", arg);
+	} else if (!strcmp(line, "probe") && arg && (!strcmp(arg, "on") || !strcmp(arg, "off"))) {
+		pthread_mutex_lock(&fphint_wl.lock);
+		fphint_wl.probe_on = !strcmp(arg, "on");
+		pthread_cond_broadcast(&fphint_wl.probe_cond);
+		pthread_mutex_unlock(&fphint_wl.lock);
+		fphint_wl_say(r, "OK probe=%s\n", arg);
+	} else if (!strcmp(line, "probe") && arg && !strcmp(arg, "now")) {
+		fphint_wl_say(r, "OK now_ns=%" PRIu64 "\n", fphint_wl_now_ns());
+	} else if (!strcmp(line, "probe") && arg && !strncmp(arg, "max ", 4)) {
+		fphint_wl_probe_max(r, arg + 4);
 	} else if (!strcmp(line, "sample") && arg && !strcmp(arg, "start")) {
 		pthread_mutex_lock(&fphint_wl.lock);
 		fphint_wl.min_memfree_kb = fphint_wl.last_memfree_kb;
@@ -508,10 +618,18 @@ static int fphint_wl_daemon(const struct fphint_wl_config *cfg)
 	fphint_wl.seed = cfg->seed;
 	fphint_wl.churn_bytes = cfg->churn_mib * FPHINT_WL_MIB;
 	fphint_wl.last_memfree_kb = fphint_wl_read_memfree_kb();
-	if (pthread_create(&t, NULL, fphint_wl_sampler, NULL) ||
+	fphint_wl.slow = calloc(FPHINT_WL_SLOW_MAX, sizeof(*fphint_wl.slow));
+	if (!fphint_wl.slow || pthread_create(&t, NULL, fphint_wl_sampler, NULL) ||
 	    pthread_create(&t, NULL, fphint_wl_churn, NULL)) {
 		fprintf(stderr, "fphint-workload: cannot start threads\n");
 		return 2;
+	}
+	/* One probe thread per CPU, idle until `probe on`. */
+	for (long c = sysconf(_SC_NPROCESSORS_ONLN); c > 0; c--) {
+		if (pthread_create(&t, NULL, fphint_wl_probe, NULL)) {
+			fprintf(stderr, "fphint-workload: cannot start threads\n");
+			return 2;
+		}
 	}
 
 	/*

@@ -1,21 +1,22 @@
 #!/bin/bash
 # Builds the bench guest's initramfs (cpio newc, gzip) from Debian packages
 # and this tree only.
-#   mkinitramfs.sh OUT.cpio.gz KVER INIT WORKLOAD [EXTRA...]
-# KVER: guest kernel version (modules from /lib/modules/KVER).  EXTRA files
+#   mkinitramfs.sh OUT.cpio.gz MODDIR INIT WORKLOAD [EXTRA...]
+# MODDIR: the guest kernel's module tree (/lib/modules/KVER, or one unpacked
+# elsewhere: see guest/guest.mk's FPHINT_GUEST); KVER is its name.  EXTRA files
 # go in /lib/fphint/ when they are kernel modules (*.ko), else in /bin/;
 # missing extras are skipped (they are optional, e.g. not built yet).
 set -euo pipefail
 
-out=$1 kver=$2 init=$3 workload=$4
+out=$1 moddir=${2%/} init=$3 workload=$4
 shift 4
-moddir=/lib/modules/$kver
+kver=${moddir##*/}
 # What the guest needs, in any order: modules.dep gives dependencies.
 wanted=(virtio_pci virtio_balloon)
 
 [ -d "$moddir" ] || { echo "mkinitramfs: no modules for $kver in $moddir" >&2; exit 1; }
 busybox=$(command -v busybox) || { echo "mkinitramfs: busybox not found (busybox-static)" >&2; exit 1; }
-# The initramfs has no shared libraries: busybox must be the static build.
+# busybox must be the static build: /bin/sh has to run before anything else.
 readelf -l "$busybox" 2>/dev/null | grep -q 'program interpreter' &&
 	{ echo "mkinitramfs: $busybox is not static (install busybox-static)" >&2; exit 1; }
 
@@ -46,9 +47,14 @@ add_module() {
 	done
 	order+=("$rel")
 }
+# module_path LIST NAME: the path of module NAME in modules.dep/.builtin.
+module_path() {
+	awk -F: -v n="$2" '{ f = $1; sub(".*/", "", f); sub("\\.ko.*$", "", f); if (f == n) { print $1; exit } }' "$1"
+}
 for name in "${wanted[@]}"; do
-	rel=$(awk -F: -v n="$name" '{ f = $1; sub(".*/", "", f); sub("\\.ko.*$", "", f); if (f == n) { print $1; exit } }' \
-		"$moddir/modules.dep")
+	# Built into the kernel (virtio_pci is, from 6.12 on): nothing to load.
+	[ -n "$(module_path "$moddir/modules.builtin" "$name")" ] && continue
+	rel=$(module_path "$moddir/modules.dep" "$name")
 	[ -n "$rel" ] || { echo "mkinitramfs: module $name not in $moddir/modules.dep" >&2; exit 1; }
 	add_module "$rel"
 done
@@ -77,6 +83,13 @@ for f in "$@"; do
 	*) install -m 0755 "$f" "$stage/bin/" ;;
 	esac
 	echo "${f##*/}" >>"$stage/etc/fphint/extras"
+	# A dynamic extra (fphintd: GnuTLS has no static build in Debian) brings
+	# its loader and shared libraries, at the paths ldd resolves them to.
+	if readelf -l "$f" 2>/dev/null | grep -q 'program interpreter'; then
+		for lib in $(ldd "$f" | grep -o '/[^ ]*'); do
+			[ -e "$stage$lib" ] || install -D -m 0755 "$lib" "$stage$lib"
+		done
+	fi
 done
 echo "$kver" >"$stage/etc/fphint/kernel"
 

@@ -12,41 +12,38 @@
  * destination then sees stale memory.  "The page was free once" is not
  * enough; it must still be free when the hint takes effect.
  *
- * How: the map is only an index of candidates (the allocator has paths
- * that emit no event, and events can be missed).  Per batch we
- *  1. take the candidate's zone->lock (irqsave; the allocator takes it
- *     from interrupts too);
- *  2. confirm every candidate: the pfn lies in a free buddy block (a
- *     PageBuddy head whose order covers it); the whole block is hinted and
- *     adjacent blocks are coalesced into one range;
- *  3. add each range as ONE single-sg IN buffer: one sg never needs an
- *     indirect table (and INDIRECT_DESC is not negotiated), so nothing is
- *     allocated under zone->lock, which could deadlock on that very lock;
- *  4. kick, then busy-wait until the device has used every buffer of the
- *     batch (the hint is applied by then: QEMU applies it before using
- *     the buffer);
- *  5. unlock, cond_resched(), next batch.
- * While zone->lock is held no block can leave its free list: allocation,
- * pcp refill, compaction's free scanner, alloc_contig_range, page
- * reporting and hwpoison all take it.  Pages on per-cpu lists are free but
- * not buddy: they are rejected (not hinted), never assumed.
+ * How: we own what we hint, as mm/page_reporting.c does.  The map is only
+ * an index of candidates (the allocator has paths that emit no event, and
+ * events can be missed).  Per batch we
+ *  1. scan the map without any lock and pick candidate blocks (a racy look
+ *     at struct page skips the rest of a free block's bits);
+ *  2. take the candidates' zone->lock (irqsave: the allocator takes it from
+ *     interrupts too), confirm each candidate is in a free buddy block of
+ *     the zone, and take that block off its free list, with the counters
+ *     the kernel keeps for it (fphint_take_block()), within the in-flight
+ *     budget and never below the zone's high watermark;
+ *  3. drop the lock (held for at most FPHINT_HOLD_BLOCKS confirmations:
+ *     microseconds), and queue the blocks as IN buffers, adjacent blocks
+ *     coalesced into one range per buffer;
+ *  4. while the device works through them, the next batch is taken and
+ *     queued (the budget bounds how much is out at once); a used buffer
+ *     gives its blocks back to the allocator (fphint_give_back()).  The
+ *     hint work sleeps between looks at the used ring: no lock is held
+ *     and interrupts are on while the host works.
+ * An isolated block is neither free (not PageBuddy, not on a free list)
+ * nor allocated (refcount 0): the allocator, pcp refill, compaction's free
+ * scanner, alloc_contig_range, page reporting and hwpoison cannot hand it
+ * out, exactly like a block page reporting holds.  Pages on per-cpu lists
+ * are free but not buddy: they are rejected (not hinted), never assumed.
  *
- * The hold is bounded by batch_ranges (module parameter) buffers and
- * FPHINT_BATCH_WORDS bitmap words (FPHINT_BATCH_WORDS * 64 pfns) per
- * batch, and by how long the device takes to use them; the longest hold
- * and each round's time are in debugfs fphint_balloon/stats, the last
- * batches one by one in fphint_balloon/batches.
- *
- * A device that never uses a buffer: we keep waiting, because releasing
- * the lock would let the pages be reused while the host may still apply
- * their hint.  QEMU's free page queue is served by its iothread, which
- * uses every buffer promptly while the VM runs (in STOP/DONE it uses them
- * without applying); while the VM is stopped our vCPU is stopped too.  We
- * stop waiting only when the device can no longer apply anything: it
- * reports NEEDS_RESET (QEMU's virtio_error: it processes no queue after
- * that) or the queue is broken.  After 1 s a warning is logged and
- * slow_device_waits counts it; the watchdogs are touched while we wait.
- * A hung QEMU iothread thus wedges the guest instead of corrupting it.
+ * A device that never uses a buffer: its blocks stay isolated.  Releasing
+ * them would let the pages be reused while the host may still apply their
+ * hint (QEMU pops a buffer, then waits for its migration bitmap_mutex before
+ * applying it; a reset or NEEDS_RESET raised by another queue does not stop
+ * that).  The guest keeps running: at most the budget is out.  Such blocks
+ * are given back only when their buffer is used; if the device dies or is
+ * removed first, they are never given back (counted in stranded_pages and
+ * logged once): a bounded leak is better than a lost write.
  *
  * Poisoning: with init_on_free or page poisoning, free pages hold a known
  * pattern that a hinted page loses on the destination.  We do not
@@ -61,15 +58,19 @@
  * in START, so a read of 0 does not end a round (hints sent after a real STOP
  * are ignored by the host, which soon requests a new id or says DONE).  A new
  * id mid-round abandons the round and serves the new one; DONE ends it;
- * device removal ends it after the current batch.
+ * device removal ends it after the current batch.  A round ends only once
+ * every buffer it queued was used (or the device can use none any more).
  */
 #include <linux/module.h>
 #include <linux/mm.h>
 #include <linux/mmzone.h>
 #include <linux/page-flags.h>
-#include <linux/nmi.h>
+#include <linux/page_ref.h>
+#include <linux/page-isolation.h>
+#include <linux/pageblock-flags.h>
 #include <linux/pid.h>
 #include <linux/sched.h>
+#include <linux/sched/clock.h>
 #include <linux/scatterlist.h>
 #include <linux/delay.h>
 #include <linux/slab.h>
@@ -82,26 +83,31 @@
 
 /*
  * QEMU 7.2 applies each hint under its migration bitmap_mutex, which the
- * migration thread holds for up to 50 ms at a time while it sends pages,
- * and it takes one range per buffer (only the first sg entry).  Once its
- * iothread has the mutex it drains every queued buffer, so a batch costs
- * about one such wait however many buffers it carries, and every page
- * the migration thread reaches before its hint lands is sent for nothing.
- * So a batch carries many buffers, in address order: the migration thread
- * sends in that order, and whenever the iothread loses the mutex between
- * two buffers, the lowest ranges are the ones it would reach first.
+ * migration thread holds for up to 50 ms at a time while it sends pages.
+ * Once its iothread has the mutex it drains the queued buffers, so the
+ * budget should cover what the host can take in one such wait: every
+ * page the migration thread reaches before its hint lands is sent for
+ * nothing.  Buffers go out in address order, the order the host sends in.
  */
-static unsigned int batch_ranges = 256;
-module_param(batch_ranges, uint, 0644);
-MODULE_PARM_DESC(batch_ranges,
-		 "most hint buffers per zone->lock hold (1..1000; default 256)");
-#define FPHINT_BATCH_RANGES_MAX 1000U
+static unsigned int inflight_mib = 64;
+module_param(inflight_mib, uint, 0644);
+MODULE_PARM_DESC(inflight_mib,
+		 "most MiB of free memory taken off the free lists for hints in flight at once (default 64; taken as 8 at least and an eighth of RAM at most)");
+#define FPHINT_INFLIGHT_MIB_MIN 8U
+#define FPHINT_INFLIGHT_MIB_MAX 65536U
+
+/* Hint buffers in flight at most; one more descriptor stays for STOP. */
+#define FPHINT_RANGES 1000U
 /*
- * Bitmap words scanned per zone->lock hold (64 pfns each): 8 GiB.  Words
- * inside a block already confirmed cost one atomic each.
+ * Candidates confirmed per zone->lock hold: each costs a few struct page
+ * reads and a list_del, so a hold stays far below a millisecond even
+ * under TCG.
  */
+#define FPHINT_HOLD_BLOCKS 64
+/* Bitmap words scanned per batch (64 pfns each, no lock held): 8 GiB. */
 #define FPHINT_BATCH_WORDS 32768
-/* Longest range in one buffer (sg lengths are 32-bit). */
+/* Blocks per buffer, and the longest range (sg lengths are 32-bit). */
+#define FPHINT_RANGE_BLOCKS 16
 #define FPHINT_RANGE_MAX_PAGES BIT(19)
 #define FPHINT_SLOW_WAIT_NS (1000ULL * NSEC_PER_MSEC)
 
@@ -113,17 +119,42 @@ enum fphint_round_end {
 	FPHINT_END_DEVICE_DEAD,
 };
 
-/* A run of confirmed free pages, before it is queued. */
+/*
+ * One IN buffer: adjacent isolated blocks, [start, start + nr).  Its
+ * address is the buffer's token; the blocks' orders say how to give the
+ * pages back exactly as they were taken.
+ */
 struct fphint_range {
-	unsigned long start, nr;
+	unsigned long start;
+	unsigned int nr;
+	u8 nr_blocks;
+	u8 order[FPHINT_RANGE_BLOCKS];
+	bool queued;
+	u64 queued_ns;
+};
+
+/* What is in flight with the device: hint buffers not used yet. */
+struct fphint_inflight {
+	struct fphint_range range[FPHINT_RANGES];
+	unsigned int next; /* where to look for a free slot */
+	unsigned int buffers;
+	unsigned long pages; /* isolated, in queued buffers */
+	u64 kicked_ns; /* the last kick while waiting (fphint_nap()) */
+	bool stranded_logged;
+};
+
+/* A block taken off a free list under zone->lock, before it is queued. */
+struct fphint_block {
+	unsigned long pfn;
+	unsigned int order;
 };
 
 struct fphint_round {
 	struct fphint_balloon *fb;
+	struct fphint_inflight *inf;
 	u64 asked_ns; /* ktime of the config interrupt that asked for it */
 	struct fphint_map_ref map;
 	bool delta; /* later round of a migration: freed_since_epoch only */
-	struct fphint_range *pending; /* a batch's ranges, not queued yet */
 	/* The zone being hinted, and its pfns [zone_start, zone_end). */
 	struct zone *zone;
 	unsigned long zone_start, zone_end;
@@ -131,12 +162,16 @@ struct fphint_round {
 	u64 word; /* cursor: word holding the next candidates */
 	u64 mask; /* candidate bits of that word not yet looked at */
 	bool loaded; /* mask holds word's candidates */
-	unsigned long covered_to; /* pfns below were hinted in a block */
+	unsigned long covered_to; /* pfns below were taken as candidates */
+	/* Candidates picked without the lock, confirmed under it. */
+	unsigned long cand[FPHINT_HOLD_BLOCKS];
+	unsigned int nr_cand;
+	bool zone_done; /* the scan reached the zone's end */
 	u64 pages, ranges, candidates, rejected, batches;
-	u64 max_hold_ns;
-	u64 max_confirm_ns; /* the part of a hold before the device wait */
+	u64 max_hold_ns, max_device_wait_ns;
 	bool dead; /* the device stopped processing: hint nothing more */
 	bool hinted; /* the device used one of the round's hint buffers */
+	bool stop_seen; /* a config change read STOP after that */
 };
 
 bool fphint_hint_refused(void)
@@ -162,77 +197,267 @@ static bool fphint_device_dead(struct fphint_balloon *fb)
 }
 
 /*
- * Takes back one used buffer: returns 1 for a hint (IN) buffer, 0 for an
- * id/STOP buffer or none.  Tokens tell them apart, so a late id buffer is
- * never counted as a hint of the batch in flight.
+ * The migratetype of @pfn's pageblock: mm/page_alloc.c's
+ * get_pfnblock_migratetype(), which is not exported.  Same layout in 6.1
+ * and 6.12 (fphint_compat.h refuses other kernels and !SPARSEMEM): each
+ * section's usemap holds NR_PAGEBLOCK_BITS per pageblock, the migratetype
+ * in the low PB_migratetype_bits.  Stable under zone->lock, which
+ * set_pageblock_migratetype()'s callers hold.
  */
-static int fphint_reap(struct fphint_balloon *fb, bool *any)
+static int fphint_pageblock_mt(unsigned long pfn)
 {
-	unsigned int len;
-	void *token = virtqueue_get_buf(fb->hint_vq, &len);
+	unsigned long *bitmap = section_to_usemap(__pfn_to_section(pfn));
+	unsigned long bitidx = ((pfn & (PAGES_PER_SECTION - 1)) >> pageblock_order) *
+			       NR_PAGEBLOCK_BITS;
+	unsigned long word = READ_ONCE(bitmap[bitidx / BITS_PER_LONG]);
 
-	*any = token;
-	if (token == &fb->id_buf)
-		fb->id_busy = false;
-	return token == fb;
+	return (word >> (bitidx % BITS_PER_LONG)) & MIGRATETYPE_MASK;
 }
 
 /*
- * Waits until @n hint buffers of the free page queue were used.  Runs
- * under zone->lock with interrupts off, so it only spins.  Returns false
- * if the device died first.
+ * The free page counters of a block of @nr pages of migratetype @mt
+ * leaving (@nr < 0) a free list: mm/page_alloc.c's account_freepages()
+ * (6.12) and __mod_zone_freepage_state() (6.1).  Isolated pageblocks are
+ * not counted as free, and we never take from them.
  */
-static bool fphint_wait_used(struct fphint_balloon *fb, unsigned int n,
-			     u64 *first_used)
+static void fphint_account_freepages(struct zone *zone, long nr, int mt)
 {
-	u64 start = ktime_get_ns(), now, poked = start;
-	unsigned int spins = 0;
-	bool warned = false, any;
+	__mod_zone_page_state(zone, NR_FREE_PAGES, nr);
+	if (is_migrate_cma(mt))
+		__mod_zone_page_state(zone, NR_FREE_CMA_PAGES, nr);
+	else if (FPHINT_HAS_NR_FREE_HIGHATOMIC && mt == MIGRATE_HIGHATOMIC)
+		fphint_add_free_highatomic(zone, nr);
+}
 
-	*first_used = 0;
-	while (n) {
-		if (fphint_reap(fb, &any)) {
-			n--;
-			if (!*first_used)
-				*first_used = ktime_get_ns();
-		}
-		if (any)
+/*
+ * If @pfn lies in a free buddy block of @zone, returns its head page with
+ * the block in [*start, *start + (1 << *order)).  Stable only under
+ * zone->lock; without it the answer is a guess, good for skipping.
+ */
+static struct page *fphint_find_block(struct zone *zone, unsigned long pfn,
+				      unsigned long *start, unsigned int *order)
+{
+	unsigned int o;
+
+	for (o = 0; o < FPHINT_NR_ORDERS; o++) {
+		unsigned long head = pfn & ~((1UL << o) - 1);
+		unsigned long head_order;
+		struct page *page;
+
+		if (!zone_spans_pfn(zone, head))
+			return NULL;
+		/* Offline or hot-removed sections have no usable memmap. */
+		page = pfn_to_online_page(head);
+		if (!page)
+			return NULL;
+		if (!PageBuddy(page))
 			continue;
-		cpu_relax();
-		if (++spins % 256)
-			continue;
-		/*
-		 * Each status read and kick is an exit to QEMU: once a
-		 * millisecond is enough and leaves QEMU's threads alone.
-		 */
-		now = ktime_get_ns();
-		if (now - poked < NSEC_PER_MSEC)
-			continue;
-		poked = now;
-		if (fphint_device_dead(fb))
-			return false;
-		/*
-		 * QEMU 7.2 re-enables notifications after its last pop
-		 * without looking at the ring again: a buffer added in that
-		 * window waits for the next kick.  So kick again.
-		 */
-		virtqueue_notify(fb->hint_vq);
-		if (!warned && now - start > FPHINT_SLOW_WAIT_NS) {
-			warned = true;
-			fphint_stats.slow_device_waits++;
-			dev_warn(&fb->vdev->dev,
-				 "free page queue: %u buffers unused after 1 s; still waiting (releasing the pages would be unsafe)\n",
-				 n);
-		}
-		if (warned)
-			touch_nmi_watchdog();
+		head_order = READ_ONCE(page->private);
+		if (head_order < o || head_order >= FPHINT_NR_ORDERS ||
+		    page_zone(page) != zone)
+			return NULL;
+		*start = head;
+		*order = head_order;
+		return page;
 	}
+	return NULL;
+}
+
+/*
+ * With zone->lock held: takes the free block at @page off its free list,
+ * as mm/page_alloc.c's __isolate_free_page() does (6.1 and 6.12), except
+ * that it leaves the pageblock's migratetype alone (the block goes back
+ * where it was) and asks more of the watermark: the zone keeps its high
+ * watermark, so hinting never wakes kswapd.  Refuses blocks in isolated
+ * pageblocks (memory offlining, alloc_contig_range own them).
+ */
+static bool fphint_take_block(struct zone *zone, struct page *page,
+			      unsigned long pfn, unsigned int order)
+{
+	unsigned long nr = 1UL << order, p;
+	int mt = fphint_pageblock_mt(pfn);
+
+	lockdep_assert_held(&zone->lock);
+	for (p = pfn; p < pfn + nr; p += pageblock_nr_pages)
+		if (is_migrate_isolate(fphint_pageblock_mt(p)))
+			return false;
+	if (zone_page_state(zone, NR_FREE_PAGES) < high_wmark_pages(zone) + nr)
+		return false;
+	/* del_page_from_free_list(), from page_alloc.c (static). */
+	if (PageReported(page))
+		__ClearPageReported(page);
+	list_del(&page->buddy_list);
+	__ClearPageBuddy(page);
+	set_page_private(page, 0);
+	zone->free_area[order].nr_free--;
+	fphint_account_freepages(zone, -(long)nr, mt);
 	return true;
 }
 
 /*
+ * Gives back a block fphint_take_block() took, once the device used its
+ * buffer (or it was never queued).  The head's refcount is 0, as on the
+ * free list: __free_pages() with a reference of ours goes through the
+ * regular free path (free_pages_prepare() checks, merging with its buddies,
+ * the pageblock's current migratetype and counters, the mm_page_free
+ * tracepoint that keeps the map right).  A speculative reference taken on
+ * the head meanwhile (get_page_unless_zero() by a pfn walker) is fine:
+ * __free_pages() then frees the tail pages, and the head goes when that
+ * reference is dropped.
+ */
+static void fphint_give_back(unsigned long pfn, unsigned int order)
+{
+	struct page *page = pfn_to_page(pfn);
+
+	set_page_count(page, 1);
+	__free_pages(page, order);
+}
+
+/*
+ * The map bits of pages we gave back: they look freshly freed (the free
+ * tracepoint fired), but they were offered in this round already.
+ * Clearing a bit a real free set meanwhile only hints less.
+ */
+static void fphint_forget_freed(struct fphint_round *r, unsigned long start,
+				unsigned long nr)
+{
+	unsigned long pfn = start, end = start + nr;
+
+	while (pfn < end) {
+		u64 w = pfn / FPHINT_PAGES_PER_WORD;
+		unsigned int lo = pfn % FPHINT_PAGES_PER_WORD;
+		unsigned int n = min_t(unsigned long, FPHINT_PAGES_PER_WORD - lo,
+				       end - pfn);
+		u64 bits = (n == 64 ? ~0ULL : (BIT_ULL(n) - 1)) << lo;
+
+		if (w >= r->map.nr_words)
+			return;
+		atomic64_andnot(bits, (atomic64_t *)&r->map.words[w].freed_since_epoch);
+		pfn += n;
+	}
+}
+
+/* Gives back every block of @range and frees its slot. */
+static void fphint_range_done(struct fphint_round *r, struct fphint_range *range)
+{
+	unsigned long pfn = range->start;
+	unsigned int i;
+
+	for (i = 0; i < range->nr_blocks; i++) {
+		fphint_give_back(pfn, range->order[i]);
+		pfn += 1UL << range->order[i];
+	}
+	if (r)
+		fphint_forget_freed(r, range->start, range->nr);
+	range->queued = false;
+}
+
+/*
+ * Takes back the used buffers of the free page queue: a hint buffer's
+ * blocks go back to the allocator; the id/STOP buffer frees id_buf.
+ * Returns how many hint buffers were used.
+ */
+static unsigned int fphint_reap(struct fphint_balloon *fb,
+				struct fphint_round *r)
+{
+	struct fphint_inflight *inf = fb->inflight;
+	unsigned int len, n = 0;
+	void *token;
+
+	while ((token = virtqueue_get_buf(fb->hint_vq, &len))) {
+		struct fphint_range *range = token;
+		u64 now;
+
+		if (token == &fb->id_buf) {
+			fb->id_busy = false;
+			continue;
+		}
+		if (WARN_ON_ONCE(!inf || range < inf->range ||
+				 range >= inf->range + FPHINT_RANGES ||
+				 !range->queued))
+			continue;
+		now = ktime_get_ns();
+		if (r) {
+			r->max_device_wait_ns = max(r->max_device_wait_ns,
+						    now - range->queued_ns);
+			if (!r->hinted && !r->delta)
+				fphint_stats.last_first_hint_ns = now - r->asked_ns;
+			r->hinted = true;
+		}
+		inf->buffers--;
+		inf->pages -= range->nr;
+		fphint_stats.isolated_pages = inf->pages;
+		fphint_range_done(r, range);
+		n++;
+	}
+	return n;
+}
+
+/*
+ * One look at the device while buffers are out, sleeping: no lock is held,
+ * interrupts are on (the queue's interrupt stays off: see
+ * fphint_intx_resync() for what QEMU 7.2's iothread does with the line).
+ * QEMU 7.2 re-enables notifications after its last pop without looking at
+ * the ring again, so a buffer added in that window waits for the next
+ * kick: kick again, once a millisecond at most (each kick is an exit to
+ * QEMU).  @since: when the wait began, for the warning.
+ */
+static void fphint_nap(struct fphint_balloon *fb, u64 since, bool *warned)
+{
+	struct fphint_inflight *inf = fb->inflight;
+	u64 now;
+
+	usleep_range(500, 1000);
+	now = ktime_get_ns();
+	if (now - inf->kicked_ns >= NSEC_PER_MSEC) {
+		inf->kicked_ns = now;
+		virtqueue_notify(fb->hint_vq);
+	}
+	if (!*warned && now - since > FPHINT_SLOW_WAIT_NS) {
+		*warned = true;
+		fphint_stats.slow_device_waits++;
+		dev_warn(&fb->vdev->dev,
+			 "free page queue: %u buffers (%lu pages) unused after 1 s; still waiting, the pages stay isolated\n",
+			 inf->buffers, inf->pages);
+	}
+}
+
+/* Removal began and its second is over: stop waiting for the device. */
+static bool fphint_removal_due(struct fphint_balloon *fb)
+{
+	/* Pairs with the release in fphint_remove(). */
+	return smp_load_acquire(&fb->stopping) &&
+	       time_after(jiffies, fb->stop_deadline);
+}
+
+/*
+ * Waits, sleeping, until the device used every hint buffer in flight.
+ * Gives up if the device died or removal is due: the blocks of unused
+ * buffers then stay isolated (see fphint_hint_release()).
+ */
+static void fphint_drain(struct fphint_balloon *fb, struct fphint_round *r)
+{
+	struct fphint_inflight *inf = fb->inflight;
+	u64 since = ktime_get_ns();
+	bool warned = false;
+
+	while (inf->buffers) {
+		if (fphint_reap(fb, r))
+			continue;
+		if (fphint_device_dead(fb)) {
+			if (r)
+				r->dead = true;
+			return;
+		}
+		if (fphint_removal_due(fb))
+			return;
+		fphint_nap(fb, since, &warned);
+	}
+}
+
+/*
  * Waits, sleeping, until the device has taken id_buf, kicking as it waits:
- * a kick can be missed (see fphint_wait_used()), and after a migration the
+ * a kick can be missed (see fphint_nap()), and after a migration the
  * new QEMU looks at the ring only when kicked.  Gives up (false, with a
  * warning naming @what) at @deadline, if the device died, or a second
  * after removal began: removal waits that long so that it does not reset
@@ -241,10 +466,11 @@ static bool fphint_wait_used(struct fphint_balloon *fb, unsigned int n,
 static bool fphint_wait_id(struct fphint_balloon *fb, unsigned long deadline,
 			   const char *what)
 {
-	bool any, removing;
+	u64 kicked = 0, now;
+	bool removing;
 
 	while (fb->id_busy) {
-		fphint_reap(fb, &any);
+		fphint_reap(fb, NULL);
 		if (!fb->id_busy)
 			break;
 		/* Pairs with the release in fphint_remove(). */
@@ -259,7 +485,12 @@ static bool fphint_wait_id(struct fphint_balloon *fb, unsigned long deadline,
 			return false;
 		}
 		usleep_range(200, 400);
-		virtqueue_notify(fb->hint_vq);
+		/* A kick is an exit to the host: once a millisecond at most. */
+		now = ktime_get_ns();
+		if (now - kicked >= NSEC_PER_MSEC) {
+			kicked = now;
+			virtqueue_notify(fb->hint_vq);
+		}
 	}
 	return true;
 }
@@ -336,16 +567,6 @@ static bool fphint_load_word(struct fphint_round *r)
 	return true;
 }
 
-static unsigned long fphint_peek(struct fphint_round *r)
-{
-	return r->word * FPHINT_PAGES_PER_WORD + __ffs64(r->mask);
-}
-
-static void fphint_consume(struct fphint_round *r)
-{
-	r->mask &= r->mask - 1;
-}
-
 /* Drops the word's candidates below covered_to: a block took them. */
 static void fphint_skip_covered(struct fphint_round *r)
 {
@@ -358,49 +579,117 @@ static void fphint_skip_covered(struct fphint_round *r)
 }
 
 /*
- * With zone->lock held: if @pfn lies in a free buddy block of @zone,
- * returns true with the block in [*start, *start + *nr).
+ * Without any lock: tops up the round's candidates from the map, one per
+ * block as struct page shows it now (a racy look: a pfn that looks
+ * allocated is dropped, counted as rejected; one that looks free is
+ * confirmed under the lock).  Scans at most FPHINT_BATCH_WORDS words.
  */
-static bool fphint_free_block(struct zone *zone, unsigned long pfn,
-			      unsigned long *start, unsigned long *nr)
+static void fphint_pick(struct fphint_round *r)
 {
+	u64 first_word = r->word;
+	unsigned long pfn, start;
 	unsigned int order;
 
-	for (order = 0; order < FPHINT_NR_ORDERS; order++) {
-		unsigned long head = pfn & ~((1UL << order) - 1);
-		struct page *page;
-		unsigned long head_order;
-
-		if (!pfn_valid(head) || !zone_spans_pfn(zone, head))
-			return false;
-		page = pfn_to_page(head);
-		if (!PageBuddy(page))
+	while (r->nr_cand < FPHINT_HOLD_BLOCKS &&
+	       r->word - first_word < FPHINT_BATCH_WORDS) {
+		if (!fphint_load_word(r)) {
+			r->zone_done = true;
+			return;
+		}
+		fphint_skip_covered(r);
+		if (!r->mask)
 			continue;
-		head_order = page_private(page);
-		if (head_order < order || head_order >= FPHINT_NR_ORDERS)
-			return false;
-		if (page_zone(page) != zone)
-			return false;
-		*start = head;
-		*nr = 1UL << head_order;
-		return true;
+		pfn = r->word * FPHINT_PAGES_PER_WORD + __ffs64(r->mask);
+		r->mask &= r->mask - 1;
+		if (!fphint_find_block(r->zone, pfn, &start, &order)) {
+			r->rejected++;
+			continue;
+		}
+		r->covered_to = start + (1UL << order);
+		r->cand[r->nr_cand++] = pfn;
 	}
-	return false;
 }
 
-static bool fphint_add_range(struct fphint_round *r,
-			     const struct fphint_range *range)
+/* A free slot for a range, or NULL when FPHINT_RANGES are in flight. */
+static struct fphint_range *fphint_new_range(struct fphint_inflight *inf)
 {
+	unsigned int i;
+
+	for (i = 0; i < FPHINT_RANGES; i++) {
+		struct fphint_range *range =
+			&inf->range[(inf->next + i) % FPHINT_RANGES];
+
+		if (!range->queued) {
+			inf->next = (inf->next + i + 1) % FPHINT_RANGES;
+			range->nr = 0;
+			range->nr_blocks = 0;
+			return range;
+		}
+	}
+	return NULL;
+}
+
+/*
+ * Queues the blocks taken in one hold, adjacent ones in one buffer.  One
+ * sg per buffer, so no indirect table is ever allocated.  A block that
+ * cannot be queued (no slot, ring full) goes straight back: its pages
+ * were never offered.  Returns how many buffers went out.
+ */
+static unsigned int fphint_queue_blocks(struct fphint_round *r,
+					const struct fphint_block *blk,
+					unsigned int n)
+{
+	struct fphint_inflight *inf = r->inf;
+	struct fphint_range *range = NULL;
+	unsigned int i, added = 0;
 	struct scatterlist sg;
 
-	sg_init_table(&sg, 1);
-	sg_set_page(&sg, pfn_to_page(range->start), range->nr << PAGE_SHIFT, 0);
-	/* One sg, no indirect table: GFP_ATOMIC is never used. */
-	if (virtqueue_add_inbuf(r->fb->hint_vq, &sg, 1, r->fb, GFP_ATOMIC))
-		return false;
-	r->ranges++;
-	r->pages += range->nr;
-	return true;
+	for (i = 0; i <= n; i++) {
+		bool join = i < n && range &&
+			    range->start + range->nr == blk[i].pfn &&
+			    range->nr_blocks < FPHINT_RANGE_BLOCKS &&
+			    range->nr + (1U << blk[i].order) <= FPHINT_RANGE_MAX_PAGES;
+
+		if (join) {
+			range->order[range->nr_blocks++] = blk[i].order;
+			range->nr += 1U << blk[i].order;
+			continue;
+		}
+		if (range) {
+			sg_init_table(&sg, 1);
+			sg_set_page(&sg, pfn_to_page(range->start),
+				    range->nr << PAGE_SHIFT, 0);
+			if (virtqueue_add_inbuf(r->fb->hint_vq, &sg, 1, range,
+						GFP_KERNEL)) {
+				fphint_range_done(NULL, range);
+			} else {
+				range->queued = true;
+				range->queued_ns = ktime_get_ns();
+				inf->buffers++;
+				inf->pages += range->nr;
+				r->ranges++;
+				r->pages += range->nr;
+				added++;
+			}
+		}
+		if (i == n)
+			break;
+		range = fphint_new_range(inf);
+		if (!range) {
+			fphint_give_back(blk[i].pfn, blk[i].order);
+			continue;
+		}
+		/* The slot is ours until it is queued or given back. */
+		range->queued = true;
+		range->start = blk[i].pfn;
+		range->nr = 1U << blk[i].order;
+		range->order[0] = blk[i].order;
+		range->nr_blocks = 1;
+	}
+	fphint_stats.isolated_pages = inf->pages;
+	fphint_stats.max_isolated_pages =
+		max_t(u64, fphint_stats.max_isolated_pages, inf->pages);
+	return added;
 }
 
 /* Adds one zone->lock hold to the histogram (hint work is serialised). */
@@ -418,16 +707,16 @@ static void fphint_count_hold(u64 hold_ns)
 
 /*
  * The last batches, for debugfs fphint_balloon/batches: when each began
- * (relative to its round's config interrupt), how long the confirm scan
- * and the whole hold took, what it hinted.  This is what explains a round
- * that came too late for the host.
+ * (relative to its round's config interrupt), how long its zone->lock
+ * hold took, when the device used the first of its buffers, what it
+ * hinted.  This is what explains a round that came too late for the host.
  */
-#define FPHINT_TRACE_LEN 256
+#define FPHINT_TRACE_LEN 1024
 struct fphint_batch_rec {
 	u32 id;
 	u8 zone;
 	u16 ranges;
-	u64 start_ns, confirm_ns, first_used_ns, hold_ns, pages, first_pfn;
+	u64 start_ns, hold_ns, pages, first_pfn, inflight;
 };
 
 static struct fphint_batch_rec fphint_trace[FPHINT_TRACE_LEN];
@@ -454,7 +743,7 @@ int fphint_batches_show(struct seq_file *m, void *v)
 	seq_printf(m, "# hint work runs %llu, last id read %#x, active id %#x\n",
 		   fphint_work_seen.runs, fphint_work_seen.last_id,
 		   fphint_work_seen.active_id);
-	seq_puts(m, "id zone start_us confirm_us first_used_us hold_us ranges pages first_pfn\n");
+	seq_puts(m, "id zone start_us hold_us ranges pages first_pfn inflight_pages\n");
 	spin_lock(&fphint_trace_lock);
 	n = min_t(unsigned int, fphint_trace_next, FPHINT_TRACE_LEN);
 	first = fphint_trace_next - n;
@@ -462,79 +751,131 @@ int fphint_batches_show(struct seq_file *m, void *v)
 		const struct fphint_batch_rec *b =
 			&fphint_trace[(first + i) % FPHINT_TRACE_LEN];
 
-		seq_printf(m, "%#x %u %llu %llu %llu %llu %u %llu %llu\n", b->id,
-			   b->zone, b->start_ns / 1000, b->confirm_ns / 1000,
-			   b->first_used_ns / 1000, b->hold_ns / 1000, b->ranges,
-			   b->pages, b->first_pfn);
+		seq_printf(m, "%#x %u %llu %llu %u %llu %llu %llu\n", b->id,
+			   b->zone, b->start_ns / 1000, b->hold_ns / 1000,
+			   b->ranges, b->pages, b->first_pfn, b->inflight);
 	}
 	spin_unlock(&fphint_trace_lock);
 	return 0;
 }
 
 /*
- * One batch under one zone->lock hold: confirm candidates of the round's
- * zone into up to batch_ranges ranges, queue them in address order, wait
- * for the device to use them all.  False when the zone is done.
+ * The last rounds, for debugfs fphint_balloon/rounds: when each began and
+ * ended (ktime, i.e. CLOCK_MONOTONIC, so a guest program can match its
+ * own timestamps against them: the bench's allocation-stall probe does).
+ */
+#define FPHINT_ROUNDS_LEN 64
+struct fphint_round_rec {
+	u32 id;
+	u8 delta, end;
+	u64 start_ns, end_ns, pages;
+};
+
+static struct fphint_round_rec fphint_rounds[FPHINT_ROUNDS_LEN];
+static unsigned int fphint_rounds_next;
+
+static void fphint_trace_round(const struct fphint_round_rec *rec)
+{
+	spin_lock(&fphint_trace_lock);
+	fphint_rounds[fphint_rounds_next++ % FPHINT_ROUNDS_LEN] = *rec;
+	spin_unlock(&fphint_trace_lock);
+}
+
+int fphint_rounds_show(struct seq_file *m, void *v)
+{
+	unsigned int i, n, first;
+
+	seq_puts(m, "id start_ns end_ns pages delta end\n");
+	spin_lock(&fphint_trace_lock);
+	n = min_t(unsigned int, fphint_rounds_next, FPHINT_ROUNDS_LEN);
+	first = fphint_rounds_next - n;
+	for (i = 0; i < n; i++) {
+		const struct fphint_round_rec *r =
+			&fphint_rounds[(first + i) % FPHINT_ROUNDS_LEN];
+
+		seq_printf(m, "%#x %llu %llu %llu %u %u\n", r->id, r->start_ns,
+			   r->end_ns, r->pages, r->delta, r->end);
+	}
+	spin_unlock(&fphint_trace_lock);
+	return 0;
+}
+
+/*
+ * The in-flight budget in pages: the module parameter, at most an eighth
+ * of the guest's memory, and never below FPHINT_INFLIGHT_MIB_MIN, which
+ * holds two blocks of the largest order: a round waiting for half the
+ * budget back can then always take the next block.
+ */
+static unsigned long fphint_budget_pages(void)
+{
+	unsigned long pages = (unsigned long)clamp(READ_ONCE(inflight_mib),
+						   FPHINT_INFLIGHT_MIB_MIN,
+						   FPHINT_INFLIGHT_MIB_MAX)
+			      << (20 - PAGE_SHIFT);
+
+	BUILD_BUG_ON((FPHINT_INFLIGHT_MIB_MIN << (20 - PAGE_SHIFT)) <
+		     2UL << (FPHINT_NR_ORDERS - 1));
+	return max(min(pages, totalram_pages() / 8),
+		   (unsigned long)FPHINT_INFLIGHT_MIB_MIN << (20 - PAGE_SHIFT));
+}
+
+/*
+ * One batch: pick candidates without a lock, confirm and take them under
+ * one short zone->lock hold while the budget allows, queue them.  Returns
+ * false when nothing could be taken for lack of budget (the caller waits
+ * for the device to give some back) or the zone is done.
  */
 static bool fphint_batch(struct fphint_round *r)
 {
+	struct fphint_block blk[FPHINT_HOLD_BLOCKS];
+	unsigned long room, flags, start;
 	struct zone *zone = r->zone;
-	struct virtqueue *vq = r->fb->hint_vq;
-	struct fphint_range *ranges = r->pending;
-	unsigned long flags, pfn, start, nr, covered;
-	unsigned int cap, n = 0, added = 0;
-	u64 first_word, t0, hold, pages_before = r->pages, first_used = 0;
+	unsigned int i, n = 0, order, added;
+	u64 t0, h0, hold, pages_before = r->pages;
 	struct fphint_batch_rec rec;
+	struct page *page;
 
-	/* One descriptor stays free for the STOP that ends the round. */
-	cap = min(clamp(READ_ONCE(batch_ranges), 1U, FPHINT_BATCH_RANGES_MAX),
-		  vq->num_free ? vq->num_free - 1 : 0);
-	if (!cap || !fphint_load_word(r))
+	fphint_pick(r);
+	if (!r->nr_cand)
 		return false;
-	first_word = r->word;
+	room = fphint_budget_pages();
+	room = room > r->inf->pages ? room - r->inf->pages : 0;
 
-	spin_lock_irqsave(&zone->lock, flags);
 	t0 = ktime_get_ns();
-	while (r->word - first_word < FPHINT_BATCH_WORDS &&
-	       fphint_load_word(r)) {
-		pfn = fphint_peek(r);
-		if (pfn < r->covered_to) {
-			fphint_skip_covered(r);
-			continue;
-		}
-		fphint_consume(r);
-		if (!fphint_free_block(zone, pfn, &start, &nr)) {
+	spin_lock_irqsave(&zone->lock, flags);
+	/*
+	 * The hold is timed with local_clock() (the TSC): ktime can read an
+	 * emulated clock (HPET under TCG), an exit to the host that may wait
+	 * for the emulator's big lock, which must not happen under zone->lock.
+	 */
+	h0 = local_clock();
+	for (i = 0; i < r->nr_cand; i++) {
+		page = fphint_find_block(zone, r->cand[i], &start, &order);
+		if (!page) {
 			r->rejected++;
 			continue;
 		}
-		covered = r->covered_to;
-		r->covered_to = start + nr;
-		if (n && ranges[n - 1].start + ranges[n - 1].nr == start &&
-		    ranges[n - 1].nr + nr <= FPHINT_RANGE_MAX_PAGES) {
-			ranges[n - 1].nr += nr;
+		/* No room: this candidate waits for the next batch. */
+		if ((1UL << order) > room)
+			break;
+		if (!fphint_take_block(zone, page, start, order)) {
+			r->rejected++;
 			continue;
 		}
-		if (n == cap) {
-			/* Full: this block opens the next batch, confirmed anew. */
-			r->mask |= BIT_ULL(pfn % FPHINT_PAGES_PER_WORD);
-			r->covered_to = covered;
-			break;
-		}
-		ranges[n].start = start;
-		ranges[n].nr = nr;
+		room -= 1UL << order;
+		blk[n].pfn = start;
+		blk[n].order = order;
 		n++;
 	}
-	while (added < n && fphint_add_range(r, &ranges[added]))
-		added++;
-	rec.confirm_ns = ktime_get_ns() - t0;
-	r->max_confirm_ns = max(r->max_confirm_ns, rec.confirm_ns);
-	if (added) {
-		virtqueue_kick(vq);
-		if (!fphint_wait_used(r->fb, added, &first_used))
-			r->dead = true;
-	}
-	hold = ktime_get_ns() - t0;
+	hold = local_clock() - h0;
 	spin_unlock_irqrestore(&zone->lock, flags);
+
+	/* Candidates left for the next batch move to the front. */
+	memmove(r->cand, r->cand + i, (r->nr_cand - i) * sizeof(r->cand[0]));
+	r->nr_cand -= i;
+	added = fphint_queue_blocks(r, blk, n);
+	if (added)
+		virtqueue_kick(r->fb->hint_vq);
 
 	r->batches++;
 	r->max_hold_ns = max(r->max_hold_ns, hold);
@@ -544,20 +885,18 @@ static bool fphint_batch(struct fphint_round *r)
 	rec.ranges = added;
 	rec.start_ns = t0 - r->asked_ns;
 	rec.hold_ns = hold;
-	rec.first_used_ns = first_used ? first_used - t0 : 0;
-	if (first_used && !r->hinted && !r->delta)
-		fphint_stats.last_first_hint_ns = first_used - r->asked_ns;
-	r->hinted |= first_used;
 	rec.pages = r->pages - pages_before;
-	rec.first_pfn = first_word * FPHINT_PAGES_PER_WORD;
+	rec.first_pfn = n ? blk[0].pfn : 0;
+	rec.inflight = r->inf->pages;
 	fphint_trace_batch(&rec);
-	return !r->dead && fphint_load_word(r);
+	return n;
 }
 
 /* Did the host stop, finish or restart since the round began? */
-static enum fphint_round_end fphint_host_said(struct fphint_balloon *fb,
+static enum fphint_round_end fphint_host_said(struct fphint_round *r,
 					      int gen)
 {
+	struct fphint_balloon *fb = r->fb;
 	u32 id;
 
 	if (READ_ONCE(fb->stopping))
@@ -576,8 +915,15 @@ static enum fphint_round_end fphint_host_said(struct fphint_balloon *fb,
 	 * applying), and it soon says DONE or requests a new id, which end
 	 * the round.
 	 */
-	if (id == VIRTIO_BALLOON_CMD_ID_STOP)
+	if (id == VIRTIO_BALLOON_CMD_ID_STOP) {
+		/*
+		 * Once the host used one of our hints, a 0 may be a real
+		 * STOP: the hints after it were ignored, so this round must
+		 * not count as the full one the delta rounds build on.
+		 */
+		r->stop_seen |= r->hinted;
 		return FPHINT_END_COMPLETE;
+	}
 	if (id != fb->active_id)
 		return FPHINT_END_NEW_ID;
 	return FPHINT_END_COMPLETE;
@@ -605,6 +951,8 @@ static enum fphint_round_end fphint_node(struct fphint_round *r, int nid,
 	enum fphint_round_end end;
 	struct zone *zone;
 	unsigned int i;
+	u64 since;
+	bool warned;
 
 	for (i = 0; i < MAX_NR_ZONES; i++) {
 		zone = &NODE_DATA(nid)->node_zones[fphint_zone_order(i)];
@@ -618,15 +966,36 @@ static enum fphint_round_end fphint_node(struct fphint_round *r, int nid,
 				    DIV_ROUND_UP(r->zone_end, FPHINT_PAGES_PER_WORD));
 		r->loaded = false;
 		r->covered_to = 0;
-		for (;;) {
-			bool more = fphint_batch(r);
-
-			end = fphint_host_said(r->fb, gen);
-			if (end != FPHINT_END_COMPLETE || r->dead)
+		r->nr_cand = 0;
+		r->zone_done = false;
+		/* Buffers of the previous zone may still be out: fine. */
+		while (!r->zone_done || r->nr_cand) {
+			fphint_reap(r->fb, r);
+			end = fphint_host_said(r, gen);
+			if (end != FPHINT_END_COMPLETE)
 				return end;
+			fphint_batch(r);
 			cond_resched();
-			if (!more)
-				break;
+			if (!r->nr_cand)
+				continue;
+			/*
+			 * Over budget: sleep until the device gave back half
+			 * of it, so that the next batch is worth a lock hold
+			 * and a kick.
+			 */
+			since = ktime_get_ns();
+			warned = false;
+			while (r->inf->pages > fphint_budget_pages() / 2) {
+				if (fphint_reap(r->fb, r))
+					continue;
+				if (fphint_device_dead(r->fb)) {
+					r->dead = true;
+					return FPHINT_END_DEVICE_DEAD;
+				}
+				if (fphint_removal_due(r->fb))
+					return FPHINT_END_REMOVED;
+				fphint_nap(r->fb, since, &warned);
+			}
 		}
 	}
 	return FPHINT_END_COMPLETE;
@@ -650,6 +1019,23 @@ static void fphint_check_agent(const struct fphint_meta *meta)
 	}
 }
 
+/*
+ * Buffers still out when the round gives up on the device (it died, or
+ * removal is due): their blocks stay isolated, see fphint_hint_release().
+ */
+static void fphint_note_stranded(struct fphint_balloon *fb)
+{
+	struct fphint_inflight *inf = fb->inflight;
+
+	if (!inf->buffers)
+		return;
+	if (!inf->stranded_logged)
+		dev_warn(&fb->vdev->dev,
+			 "free page queue: %u hint buffers (%lu pages) never used; their pages stay out of the allocator (the host may still apply them)\n",
+			 inf->buffers, inf->pages);
+	inf->stranded_logged = true;
+}
+
 static enum fphint_round_end fphint_round(struct fphint_balloon *fb)
 {
 	struct fphint_round r = { .fb = fb,
@@ -658,6 +1044,12 @@ static enum fphint_round_end fphint_round(struct fphint_balloon *fb)
 	int gen = atomic_read(&fb->config_gen), nid;
 	u64 t0 = ktime_get_ns(), took;
 
+	if (!fb->inflight)
+		fb->inflight = kvzalloc(sizeof(*fb->inflight), GFP_KERNEL);
+	/* Out of memory (the allocator said so): a round hinting nothing. */
+	if (!fb->inflight)
+		return FPHINT_END_COMPLETE;
+	r.inf = fb->inflight;
 	if (!fphint_map_get(&r.map)) {
 		fphint_stats.rounds_unmapped++;
 		dev_info(&fb->vdev->dev,
@@ -676,33 +1068,33 @@ static enum fphint_round_end fphint_round(struct fphint_balloon *fb)
 	fb->in_migration = true;
 
 	if (!fphint_send_out(fb, fb->active_id)) {
-		fphint_map_put();
+		fphint_map_put(&r.map);
 		return FPHINT_END_DEVICE_DEAD;
 	}
-	r.pending = kmalloc_array(FPHINT_BATCH_RANGES_MAX, sizeof(*r.pending),
-				  GFP_KERNEL);
-	/* Out of memory (the allocator said so): a round hinting nothing. */
-	if (!r.pending)
-		end = FPHINT_END_HOST_STOP;
 	for_each_online_node(nid) {
+		end = fphint_node(&r, nid, gen);
 		if (end != FPHINT_END_COMPLETE)
 			break;
-		end = fphint_node(&r, nid, gen);
 	}
-	kfree(r.pending);
+	/* Every block goes back before the round ends (or stays stranded). */
+	fphint_drain(fb, &r);
+	fphint_note_stranded(fb);
 	if (r.dead)
 		end = FPHINT_END_DEVICE_DEAD;
-	if (end == FPHINT_END_COMPLETE)
+	if (end == FPHINT_END_COMPLETE && !r.stop_seen)
 		fb->full_done = true;
 	/* The delta set was taken: the next round starts from here. */
 	atomic64_inc((atomic64_t *)&r.map.meta->epoch);
-	fphint_map_put();
+	fphint_map_put(&r.map);
 
 	/* A STOP the host did not ask for is ignored by it: harmless. */
 	if (end != FPHINT_END_NEW_ID && end != FPHINT_END_DEVICE_DEAD)
 		fphint_send_out(fb, VIRTIO_BALLOON_CMD_ID_STOP);
 
 	took = ktime_get_ns() - t0;
+	fphint_trace_round(&(struct fphint_round_rec){
+		.id = fb->active_id, .delta = r.delta, .end = end,
+		.start_ns = t0, .end_ns = t0 + took, .pages = r.pages });
 	fphint_stats.rounds++;
 	fphint_stats.rounds_first += !r.delta;
 	fphint_stats.rounds_abandoned += end != FPHINT_END_COMPLETE;
@@ -713,8 +1105,8 @@ static enum fphint_round_end fphint_round(struct fphint_balloon *fb)
 	fphint_stats.batches += r.batches;
 	fphint_stats.max_lock_hold_ns =
 		max(fphint_stats.max_lock_hold_ns, r.max_hold_ns);
-	fphint_stats.max_confirm_ns =
-		max(fphint_stats.max_confirm_ns, r.max_confirm_ns);
+	fphint_stats.max_device_wait_ns =
+		max(fphint_stats.max_device_wait_ns, r.max_device_wait_ns);
 	fphint_stats.last_round_ns = took;
 	fphint_stats.last_round_pages = r.pages;
 	fphint_stats.total_round_ns += took;
@@ -750,10 +1142,33 @@ static void fphint_migration_over(struct fphint_balloon *fb)
  */
 void fphint_hint_quiesce(struct fphint_balloon *fb)
 {
-	if (fb->id_busy &&
-	    !fphint_wait_id(fb, fb->stop_deadline, "the last id/STOP buffer"))
-		return;
-	msleep(20);
+	if (!fb->id_busy ||
+	    fphint_wait_id(fb, fb->stop_deadline, "the last id/STOP buffer"))
+		msleep(20);
+	/* What the device used by now goes back; the rest stays out. */
+	fphint_reap(fb, NULL);
+}
+
+/*
+ * After the device was reset and its queues deleted (removal, freeze).
+ * Blocks of hint buffers the device never used are not given back: QEMU
+ * may have popped such a buffer before the reset and still apply it once
+ * it gets its migration bitmap_mutex (a reset does not wait for its
+ * iothread), and a page reused by then would lose its writes.  At most
+ * the in-flight budget leaks this way, counted in stranded_pages; a round
+ * that ran to its end leaves nothing behind.
+ */
+void fphint_hint_release(struct fphint_balloon *fb)
+{
+	if (fb->inflight && fb->inflight->buffers) {
+		fphint_stats.stranded_pages += fb->inflight->pages;
+		dev_warn(&fb->vdev->dev,
+			 "%lu pages of unused hint buffers stay out of the allocator\n",
+			 fb->inflight->pages);
+	}
+	fphint_stats.isolated_pages = 0;
+	kvfree(fb->inflight);
+	fb->inflight = NULL;
 }
 
 /*

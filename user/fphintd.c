@@ -53,8 +53,8 @@ static struct fphintd_opts {
 	long interval;
 	bool teardown_on_exit, teardown, once;
 	int verbose;
-	const char *metrics;	  /* ADDR:PORT, NULL = no metrics server */
-	const char *module_stats; /* NULL = the module's debugfs file */
+	const char *metrics;	/* ADDR:PORT, NULL = no metrics server */
+	const char *web_config; /* --web-config-file, NULL = plain HTTP, no users */
 } opts = {FPHINT_PIN_DIR, FPHINTD_DEFAULT_INTERVAL, false, false, false, 0, NULL, NULL};
 
 /* The metrics server, when --metrics is given (NULL otherwise). */
@@ -98,7 +98,7 @@ enum {
 	OPT_PIN_DIR,
 	OPT_INTERVAL,
 	OPT_METRICS,
-	OPT_MODULE_STATS,
+	OPT_WEB_CONFIG,
 };
 
 static const struct argp_option fphintd_options[] = {
@@ -112,12 +112,12 @@ static const struct argp_option fphintd_options[] = {
 	{"once", OPT_ONCE, NULL, 0, "create or adopt, seed, reconcile, then exit leaving it pinned",
 	 0},
 	{"metrics", OPT_METRICS, "ADDR:PORT", 0,
-	 "serve Prometheus metrics on http://ADDR:PORT/metrics (numeric address or localhost, "
+	 "serve Prometheus metrics on http(s)://ADDR:PORT/metrics (numeric address or localhost, "
 	 "e.g. 127.0.0.1:9464; default: off)",
 	 0},
-	{"module-stats", OPT_MODULE_STATS, "FILE", 0,
-	 "fphint_balloon statistics file read for the metrics (default " FPHINT_MODULE_STATS_PATH
-	 ")",
+	{"web-config-file", OPT_WEB_CONFIG, "FILE", 0,
+	 "TLS certificate and basic auth users of the metrics endpoint, in the format of "
+	 "Prometheus exporters' --web.config.file (default: plain HTTP, no authentication)",
 	 0},
 	{"verbose", 'v', NULL, 0, "more logging (twice: libbpf debug)", 0},
 	{0},
@@ -147,10 +147,10 @@ static error_t fphintd_parse(int key, char *arg, struct argp_state *state)
 			argp_error(state, "--metrics: %s", err);
 		opts.metrics = arg;
 		break;
-	case OPT_MODULE_STATS:
-		if (!*arg || strlen(arg) >= 250)
-			argp_error(state, "--module-stats: bad file name '%s'", arg);
-		opts.module_stats = arg;
+	case OPT_WEB_CONFIG:
+		if (!*arg)
+			argp_error(state, "--web-config-file: empty file name");
+		opts.web_config = arg;
 		break;
 	case OPT_TEARDOWN_ON_EXIT:
 		opts.teardown_on_exit = true;
@@ -529,15 +529,17 @@ int main(int argc, char **argv)
 
 	/* The port is taken before any pin is touched: a busy port changes nothing. */
 	if (opts.metrics) {
-		struct fphint_metrics_config mc = {opts.metrics, opts.module_stats,
+		struct fphint_metrics_config mc = {opts.metrics, opts.web_config,
 						   argp_program_version};
 
 		ret = fphint_metrics_open(&metrics, &mc, err, sizeof(err));
 		if (ret) {
 			logmsg("%s", err);
-			return FPHINTD_EXIT_FAIL;
+			/* -EINVAL: the web configuration (or its certificate) is wrong. */
+			return ret == -EINVAL ? FPHINTD_EXIT_USAGE : FPHINTD_EXIT_FAIL;
 		}
-		logmsg("metrics on http://%s/metrics", opts.metrics);
+		logmsg("metrics on %s://%s/metrics", fphint_metrics_tls(metrics) ? "https" : "http",
+		       opts.metrics);
 	}
 
 	/* Signals are taken synchronously by sigtimedwait in the loop. */

@@ -54,6 +54,7 @@ Vm.kernel_problems() -> [lines]   dmesg lines matching KERNEL_PROBLEM_RE
 Vm.console_tail(n) -> str         last lines of the kernel console (ttyS0)
 Vm.ram_file                       path of the file backing RAM, or None
 Vm.mode, Vm.name, Vm.pid
+Vm.kernel, Vm.qemu_version        checked against FPHINT_GUEST/FPHINT_QEMU at boot
 
 Workload helpers (guest/fphint-workload.c):
 start_workload(vm, fill_mib=1224, free_mib=1024, churn=False, timeout=300)
@@ -67,7 +68,9 @@ measured_migration(bench, vm, scribble_mib=0, ram_file=None, label="",
     migrate, close it (min_memfree_kb), check_destination, and collect the
     fphint mode's extra stats (EXTRA_STATS_CMD) when the guest has them.
 
-Environment: FPHINT_KEEP_RUN=1 keeps the temporary directory (logs);
+Environment: FPHINT_GUEST=6.1|6.12 (guest kernel, default 6.1) and
+FPHINT_QEMU=7.2|10 (host, default 7.2): see docs/matrix.md;
+FPHINT_KEEP_RUN=1 keeps the temporary directory (logs);
 FPHINT_GUEST_RAM_KB changes guest RAM (only to show QEMU 7.2's TCG trap).
 """
 
@@ -86,15 +89,61 @@ import time
 
 TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 BUILD = os.environ.get("BUILD", os.path.join(TOP, "build"))
-GUEST_KERNEL = os.path.join(BUILD, "guest", "vmlinuz")
-GUEST_INITRAMFS = os.path.join(BUILD, "guest", "initramfs.cpio.gz")
-QEMU = os.environ.get("QEMU", "qemu-system-x86_64")
 
-# Not a multiple of 256 KiB: QEMU 7.2's TCG dirty-bitmap fast path loses
-# writes otherwise (see shared/reference/test-host.md).
-# FPHINT_GUEST_RAM_KB overrides it only to demonstrate that trap (e.g. 2097152:
-# the checks then catch QEMU's lost writes); never for figures.
-GUEST_RAM_KB = int(os.environ.get("FPHINT_GUEST_RAM_KB", "2097144"))
+# The test matrix (docs/matrix.md): FPHINT_GUEST picks the guest kernel the
+# image was built for, FPHINT_QEMU the host.  6.12 and QEMU 10 are unpacked
+# by scripts/fetch-matrix.sh into FPHINT_CACHE, whose matrix.env names them.
+GUESTS = ("6.1", "6.12")
+HOSTS = ("7.2", "10")
+GUEST = os.environ.get("FPHINT_GUEST") or "6.1"
+HOST = os.environ.get("FPHINT_QEMU") or "7.2"
+MATRIX_ENV = os.path.join(os.environ.get("FPHINT_CACHE") or "/var/cache/fphint", "matrix.env")
+# Same rule as guest/matrix.mk: a non-default kernel's outputs live apart.
+GUEST_SUFFIX = "" if GUEST == GUESTS[0] else "-" + GUEST
+GUEST_KERNEL = os.path.join(BUILD, "guest" + GUEST_SUFFIX, "vmlinuz")
+GUEST_INITRAMFS = os.path.join(BUILD, "guest" + GUEST_SUFFIX, "initramfs.cpio.gz")
+KMOD_KO = os.path.join(BUILD, "kmod" + GUEST_SUFFIX, "fphint_balloon.ko")
+
+
+def matrix_env():
+    """KEY=value pairs of matrix.env ({} when not fetched)."""
+    try:
+        with open(MATRIX_ENV) as f:
+            return dict(l.strip().split("=", 1) for l in f if "=" in l and not l.startswith("#"))
+    except OSError:
+        return {}
+
+
+def host_setup():
+    """(argv0, extra QEMU args, environment) of the FPHINT_QEMU host, or
+    BenchError saying what is missing.  QEMU's own QEMU variable overrides
+    the binary (for 7.2 only: 10 needs its firmware folder)."""
+    if GUEST not in GUESTS or HOST not in HOSTS:
+        raise BenchError("FPHINT_GUEST=%s FPHINT_QEMU=%s: must be one of %s and %s"
+                         % (GUEST, HOST, "|".join(GUESTS), "|".join(HOSTS)))
+    if HOST == "7.2":
+        # QEMU 7.2's TCG runs the 6.12 kernel's SLUB fast path (cmpxchg16b
+        # on %gs) wrongly: a double fault while booting, every time.  Without
+        # CX16 the kernel takes its fallback; QEMU 10 runs it right.
+        quirk = ["-cpu", "qemu64,-cx16"] if GUEST == "6.12" else []
+        return os.environ.get("QEMU", "qemu-system-x86_64"), quirk, None
+    m = matrix_env()
+    if not m.get("FPHINT_M_QEMU"):
+        raise BenchError("QEMU 10 not fetched (%s missing): run 'make deps-matrix'" % MATRIX_ENV)
+    # -L: its own data files and seabios (the machine's belong to 7.2);
+    # QEMU_MODULE_DIR: its own loadable modules, not 7.2's.
+    return (m["FPHINT_M_QEMU"], ["-L", m["FPHINT_M_QEMU_FIRMWARE"]],
+            dict(os.environ, QEMU_MODULE_DIR=m["FPHINT_M_QEMU_MODULE_DIR"]))
+
+
+# QEMU 7.2: not a multiple of 256 KiB, or its TCG dirty-bitmap fast path
+# loses writes (see shared/reference/test-host.md; fixed in QEMU 9.0, so
+# QEMU 10 takes the round 2 GiB, and skips the slow sync path that freezes
+# the guest through the migration's setup).
+# FPHINT_GUEST_RAM_KB overrides it only to demonstrate that trap (e.g. 2097152
+# on 7.2: the checks then catch QEMU's lost writes); never for figures.
+GUEST_RAM_KB = int(os.environ.get("FPHINT_GUEST_RAM_KB") or
+                   (2097144 if HOST == "7.2" else 2097152))
 GUEST_RAM_BYTES = GUEST_RAM_KB * 1024
 GUEST_PAGE_KB = 4
 GUEST_RAM_PAGES = GUEST_RAM_KB // GUEST_PAGE_KB
@@ -103,8 +152,7 @@ MODES = ("none", "stock", "fphint")
 MODE_NEEDS = {
     "none": [],
     "stock": [],
-    "fphint": [os.path.join(BUILD, "kmod", "fphint_balloon.ko"),
-               os.path.join(BUILD, "bin", "fphintd")],
+    "fphint": [KMOD_KO, os.path.join(BUILD, "bin", "fphintd")],
 }
 KERNEL_PROBLEM_RE = re.compile(
     r"BUG|WARNING|Oops|list_del corruption|list_add corruption|"
@@ -121,6 +169,10 @@ MODE_READY_CMD = {
 }
 MODE_READY_TIMEOUT = 90
 MEMFREE_SLACK_KB = 64 * 1024
+# How long a QMP command may take.  QEMU 7.2 answers QMP under its big lock,
+# which its slow dirty-bitmap sync path holds for tens of seconds on a
+# loaded 2-core host (seen: over 30 s): a timeout there is not a failure.
+QMP_TIMEOUT = 120
 DEFAULT_MAX_BANDWIDTH = 10 * 1024 ** 3
 
 
@@ -199,7 +251,7 @@ class Qmp:
         self.sock = _connect_unix(path, timeout, "QMP socket")
         self.buf = b""
         self.events = []
-        self._recv(30)  # greeting
+        self._recv(QMP_TIMEOUT)  # greeting
         self.execute("qmp_capabilities")
 
     def _recv(self, timeout):
@@ -216,12 +268,12 @@ class Qmp:
         line, self.buf = self.buf.split(b"\n", 1)
         return json.loads(line)
 
-    def execute(self, command, timeout=30, **args):
+    def execute(self, command, timeout=None, **args):
         msg = {"execute": command}
         if args:
             msg["arguments"] = args
         self.sock.sendall(json.dumps(msg).encode() + b"\n")
-        dl = _Deadline(timeout, "QMP %s" % command)
+        dl = _Deadline(timeout or QMP_TIMEOUT, "QMP %s" % command)
         while True:
             reply = self._recv(dl.left())
             if "event" in reply:
@@ -313,10 +365,11 @@ class Vm:
         self.console_path = os.path.join(d, self.name + ".console")
         self.log_path = os.path.join(d, self.name + ".qemu.log")
         self.incoming_port = incoming_port
+        self.kernel = self.qemu_version = None  # set by Bench.boot / migrate
         self._qmp = None
         self._chan = None
         args = [
-            QEMU, "-accel", "tcg", "-machine", "pc", "-smp", "2",
+            bench.qemu, "-accel", "tcg", "-machine", "pc", "-smp", "2",
             "-m", "%dk" % GUEST_RAM_KB,
             "-nodefaults", "-no-user-config", "-display", "none", "-no-reboot",
             "-kernel", GUEST_KERNEL, "-initrd", GUEST_INITRAMFS,
@@ -328,7 +381,7 @@ class Vm:
             "-mon", "chardev=qmp,mode=control",
             "-object", "iothread,id=io0",
             "-device", "virtio-balloon-pci,free-page-hint=on,iothread=io0",
-        ]
+        ] + bench.qemu_args
         if ram_file:
             # Same RAM block name as QEMU's default ("pc.ram") so a guest
             # with anonymous RAM can migrate into a file-backed one.
@@ -339,7 +392,8 @@ class Vm:
         self.args = args
         with open(self.log_path, "wb") as logf:
             self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=logf,
-                                         stderr=subprocess.STDOUT, preexec_fn=_die_with_parent)
+                                         stderr=subprocess.STDOUT, env=bench.qemu_env,
+                                         preexec_fn=_die_with_parent)
         self.pid = self.proc.pid
         bench.vms.append(self)
 
@@ -372,7 +426,7 @@ class Vm:
             self._qmp = Qmp(self.qmp_path, 30)
         return self._qmp
 
-    def qmp(self, command, timeout=30, **args):
+    def qmp(self, command, timeout=None, **args):
         if not self.alive():
             raise self._dead_error("QMP %s" % command)
         return self.qmp_conn.execute(command, timeout=timeout, **args)
@@ -483,9 +537,10 @@ for _sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
 
 class Bench:
     def __init__(self, name, timeout=None):
+        self.qemu, self.qemu_args, self.qemu_env = host_setup()
         for f in (GUEST_KERNEL, GUEST_INITRAMFS):
             if not os.path.exists(f):
-                raise BenchError("%s missing: run 'make guest'" % f)
+                raise BenchError("%s missing: run 'make guest FPHINT_GUEST=%s'" % (f, GUEST))
         self.name = name
         self.dir = tempfile.mkdtemp(prefix="fphint-%s-" % name)
         self.vms = []
@@ -556,6 +611,7 @@ class Bench:
             setup = vm.check("cat /run/fphint-setup").strip()
             if setup != "ok":
                 raise BenchError("guest %s setup: %s" % (mode, setup))
+            self._check_matrix(vm)
             self._wait_mode_ready(vm)
         except BaseException as e:
             tail = vm.console_tail()
@@ -565,6 +621,17 @@ class Bench:
             raise
         log("%s booted in %.1fs (pid %d)" % (vm.name, time.monotonic() - t0, vm.pid))
         return vm
+
+    def _check_matrix(self, vm):
+        """The guest runs the FPHINT_GUEST kernel and QEMU is the FPHINT_QEMU
+        version: a figure is never filed under the wrong combination."""
+        kver = vm.check("uname -r").strip()
+        v = vm.qmp("query-version")["qemu"]
+        qver = "%d.%d" % (v["major"], v["minor"])
+        if not kver.startswith(GUEST + ".") or not (qver + ".").startswith(HOST + "."):
+            raise BenchError("guest kernel %s on QEMU %s, but FPHINT_GUEST=%s FPHINT_QEMU=%s "
+                             "(rebuild: make guest FPHINT_GUEST=%s)" % (kver, qver, GUEST, HOST, GUEST))
+        vm.kernel, vm.qemu_version = kver, qver
 
     def _wait_mode_ready(self, vm):
         cmd = MODE_READY_CMD.get(vm.mode)
@@ -640,6 +707,7 @@ class Bench:
             "setup_ms": info.get("setup-time", 0),
             "syncs": ram.get("dirty-sync-count", 0),
         }
+        dst.kernel, dst.qemu_version = src.kernel, src.qemu_version
         src.quit()
         if src in self.vms:
             self.vms.remove(src)
@@ -729,13 +797,73 @@ def host_loadavg():
         return float(f.read().split()[0])
 
 
+# The window before a migration whose slowest fault is the stall baseline.
+STALL_BEFORE_NS = 10 * 10 ** 9
+# /proc/vmstat counters of direct reclaim: a guest that had to reclaim
+# because hinting held memory back.
+DIRECT_RECLAIM_RE = re.compile(r"^(allocstall_\w+|pgscan_direct)\s+(\d+)$", re.M)
+
+
+def direct_reclaim(vm):
+    """allocstall_* + pgscan_direct of the guest, summed."""
+    rc, out = vm.run("cat /proc/vmstat")
+    if rc != 0:
+        raise GuestError("vmstat: " + out)
+    return sum(int(v) for _, v in DIRECT_RECLAIM_RE.findall(out))
+
+
+def probe_now(vm):
+    rc, out = workload(vm, "probe", "now")
+    if rc != 0:
+        raise GuestError("probe now: " + out)
+    return _field(out, "now_ns")
+
+
+def probe_max_ms(vm, start_ns, end_ns):
+    """The workload's slowest recorded fault overlapping [start_ns, end_ns]."""
+    rc, out = workload(vm, "probe", "max", max(start_ns, 0), end_ns)
+    if rc != 0:
+        raise GuestError("probe max: " + out)
+    return round(_field(out, "max_ns") / 1e6, 2)
+
+
+def hint_rounds(vm):
+    """The fphint module's recent rounds: [(start_ns, end_ns, pages)]."""
+    rc, out = vm.run("cat /sys/kernel/debug/fphint_balloon/rounds")
+    if rc != 0:
+        return []
+    return [(int(f[1]), int(f[2]), int(f[3])) for f in
+            (line.split() for line in out.splitlines()[1:]) if len(f) >= 4]
+
+
+def stall_figures(src_mark, dst, reclaim_before):
+    """Allocation-stall figures of one migration (the probe was on): the
+    slowest fault in the 10 s before it, over the whole migration (QEMU's
+    setup included), overlapping one of the module's hint rounds (fphint),
+    and the guest's direct reclaim over the migration."""
+    end = probe_now(dst)
+    fig = {"max_stall_before_ms": probe_max_ms(dst, src_mark - STALL_BEFORE_NS, src_mark),
+           "max_stall_ms": probe_max_ms(dst, src_mark, end),
+           "allocstall_delta": direct_reclaim(dst) - reclaim_before}
+    if dst.mode == "fphint":
+        rounds = [(a, b) for a, b, _ in hint_rounds(dst) if b >= src_mark]
+        fig["hint_rounds"] = len(rounds)
+        fig["max_stall_in_rounds_ms"] = max([probe_max_ms(dst, a, b) for a, b in rounds],
+                                            default=0.0)
+    return fig
+
+
 def measured_migration(bench, vm, scribble_mib=0, ram_file=None, label="",
-                       max_bandwidth=DEFAULT_MAX_BANDWIDTH):
-    """One migration with every figure and check; returns (dst, record)."""
+                       max_bandwidth=DEFAULT_MAX_BANDWIDTH, stall_probe=False):
+    """One migration with every figure and check; returns (dst, record).
+    stall_probe: the workload's probe is on; add the stall figures."""
     if scribble_mib:
         rc, out = workload(vm, "scribble", scribble_mib, timeout=300)
         if rc != 0:
             raise GuestError("scribble: " + out)
+    if stall_probe:
+        reclaim_before = direct_reclaim(vm)
+        mark = probe_now(vm)
     before = memfree_kb(vm)
     inuse = GUEST_RAM_PAGES - before // GUEST_PAGE_KB
     workload(vm, "sample", "start")
@@ -747,6 +875,8 @@ def measured_migration(bench, vm, scribble_mib=0, ram_file=None, label="",
     rec = dict(stats)
     rec["label"] = label
     rec["mode"] = vm.mode
+    rec["guest_kernel"] = vm.kernel
+    rec["qemu_version"] = vm.qemu_version
     rec["guest_inuse_pages"] = inuse
     rec["memfree_before_kb"] = before
     rec["min_memfree_kb"] = _field(out, "min_memfree_kb")
@@ -759,6 +889,8 @@ def measured_migration(bench, vm, scribble_mib=0, ram_file=None, label="",
     rec["host_loadavg_1m"] = load
     rec["ratio"] = round((stats["normal_pages"] + stats["zero_pages"]) / inuse, 2) if inuse else None
     rec.update(check_destination(dst, before))
+    if stall_probe:
+        rec.update(stall_figures(mark, dst, reclaim_before))
     cmd = EXTRA_STATS_CMD.get(vm.mode)
     if cmd:
         rc, out = dst.run(cmd + " 2>/dev/null")
@@ -768,8 +900,13 @@ def measured_migration(bench, vm, scribble_mib=0, ram_file=None, label="",
 
 
 def parse_stats(text):
-    """'key: value' or 'key=value' lines -> dict (numbers as int)."""
+    """'key: value' or 'key=value' lines -> dict (numbers as int).  The
+    module's hold histogram line for 1 ms ('lock_hold_ns_bucket 1000000: N',
+    cumulative) becomes lock_hold_within_1ms."""
     d = {}
+    m = re.search(r"^lock_hold_ns_bucket 1000000: (\d+)$", text, re.M)
+    if m:
+        d["lock_hold_within_1ms"] = int(m.group(1))
     for line in text.splitlines():
         m = re.match(r"\s*([\w.-]+)\s*[:=]\s*(\S+)", line)
         if m:

@@ -11,15 +11,21 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import demo  # noqa: E402
 
 
-def run(label, kernel=(), integrity="pass"):
-    return {"label": label, "integrity": integrity, "dst_kernel_clean": not kernel,
-            "kernel_problems": list(kernel)}
+def run(label, kernel=(), integrity="pass", stall=(3.0, 2.0), allocstall=0):
+    r = {"label": label, "integrity": integrity, "dst_kernel_clean": not kernel,
+         "kernel_problems": list(kernel)}
+    if label == "churn":  # the stall probe's figures (in rounds, before)
+        r.update(max_stall_in_rounds_ms=stall[0], max_stall_before_ms=stall[1],
+                 allocstall_delta=allocstall)
+    return r
 
 
-def mode(ratio=1.04, dip=0.0, runs=None):
+def mode(ratio=1.04, dip=0.0, runs=None, hold_pct=100.0, downtime=(20, 15)):
     runs = runs if runs is not None else [run("idle"), run("churn")]
     return {"status": "measured", "runs": runs, "planned_runs": 2, "ratio": ratio,
-            "memfree_dip_pct": dip}
+            "memfree_dip_pct": dip, "lock_hold_within_1ms_min_pct": hold_pct,
+            "hint_helper": {"max_lock_hold_ms": 0.05}, "downtime_ms": downtime[0],
+            "stock_downtime_ms": downtime[1]}
 
 
 def verdict(results):
@@ -46,7 +52,7 @@ def expect(name, results, want_status, want_lines=()):
 
 
 r = expect("all met", {"none": mode(ratio=6.0, dip=0), "stock": mode(ratio=6.1, dip=96.7),
-                       "fphint": mode(), demo.LINE_RATE: mode(ratio=1.6)}, 0,
+                       "fphint": mode(), demo.LINE_RATE: mode(ratio=1.3)}, 0,
            ["fphint check: idle ratio (normal + zero) / in-use <= 1.05: met (1.0400)",
             "demo: fphint's figures and checks met"])
 assert r["stock"]["verdict"] == "no findings" and r["fphint"]["verdict"] == "met", r
@@ -69,7 +75,17 @@ expect("fphint@line-rate kernel problem fails",
        1, ["fphint@line-rate: idle run 1: destination kernel log: " + RIP])
 expect("fphint ratio over 1.05 fails", {"fphint": mode(ratio=1.06)}, 1,
        ["idle ratio (normal + zero) / in-use <= 1.05: NOT met (1.0600)"])
-expect("fphint MemFree dip fails", {"fphint": mode(dip=3.0)}, 1, ["NOT met (dip 3.00%)"])
+expect("fphint MemFree dip fails", {"fphint": mode(dip=5.5)}, 1, ["NOT met (dip 5.50%)"])
+expect("fphint lock held over 1 ms too often fails", {"fphint": mode(hold_pct=80.0)}, 1,
+       ["zone->lock held <= 1 ms in at least 95% of batches, every run: NOT met (80.0%"])
+expect("fphint stalls during hint rounds fail",
+       {"fphint": mode(runs=[run("idle"), run("churn", stall=(163.0, 20.0))])}, 1,
+       ["NOT met (in rounds 163.0 ms, before 20.0 ms)"])
+expect("fphint direct reclaim fails",
+       {"fphint": mode(runs=[run("idle"), run("churn", allocstall=3)])}, 1,
+       ["no direct reclaim during migrations (churn runs): NOT met (deltas [3])"])
+expect("fphint downtime over stock's + 10 ms fails", {"fphint": mode(downtime=(54, 13))}, 1,
+       ["downtime median <= stock's + 10 ms: NOT met (54 ms (stock 13 ms))"])
 expect("fphint run cut short fails", {"fphint": dict(mode(runs=[run("idle")]), error="guest gone")},
        1, ["every run (idle and churn) completed: NOT met (1 of 2 runs; error: guest gone)"])
 expect("fphint not built: could not run",

@@ -26,18 +26,84 @@ from fphint_kmod_checks import KO  # noqa: E402
 
 
 
+# zone->lock holds: the design holds it for at most FPHINT_HOLD_BLOCKS
+# confirmations, tens of microseconds under TCG.  The guest cannot tell a
+# hold from a hold during which the host did not run its vCPU (2 shared
+# cores, two QEMUs migrating): the longest is printed, and the bound is on
+# the 95th percentile, which a lock held across the host's round trip
+# (tens to hundreds of milliseconds per batch) would exceed every time.
+HOLD_BOUND_US = 1000
+HOLD_QUANTILE = 0.95
+
+
+def hold_quantile_us(holds_us):
+    holds = sorted(holds_us)
+    return holds[min(len(holds) - 1, int(len(holds) * HOLD_QUANTILE))]
+
+
+# /proc/zoneinfo's nr_free_pages against the free blocks /proc/buddyinfo
+# lists: they differ by the per-cpu vmstat deltas not folded yet (at most
+# stat_threshold per CPU) and whatever moved between the two reads.
+FREE_COUNT_SLACK_PAGES = 1024
+
+
+def zone_free_counts(vm):
+    """{zone: (nr_free_pages, pages in buddyinfo's free blocks)}, read at once."""
+    rc, out = vm.run("cat /proc/zoneinfo; echo @@; cat /proc/buddyinfo")
+    zoneinfo, buddy = out.split("@@")
+    free, zone = {}, None
+    for line in zoneinfo.splitlines():
+        f = line.split()
+        if line.startswith("Node"):
+            zone = f[3]
+        elif zone and len(f) == 2 and f[0] == "nr_free_pages":
+            free[zone] = int(f[1])
+    counts = {}
+    for line in buddy.splitlines():
+        f = line.split()
+        if len(f) > 4 and f[0] == "Node":
+            counts[f[3]] = (free.get(f[3], -1),
+                            sum(int(n) << o for o, n in enumerate(f[4:])))
+    return counts
+
+
+def check_accounting(check, vm, label):
+    """After a migration's rounds: nothing isolated or stranded, and the
+    zones' free page counters agree with their free lists."""
+    st = kc.module_stats(vm)
+    check(st.get("isolated_pages") == 0 and st.get("stranded_pages") == 0,
+          "%s: no page left isolated (isolated %s, stranded %s, most at once %s)"
+          % (label, st.get("isolated_pages"), st.get("stranded_pages"),
+             st.get("max_isolated_pages")))
+    # The workload churns: the two files are read one after the other, so
+    # a real drift shows in every read, a passing allocation in one.
+    for _ in range(5):
+        counts = zone_free_counts(vm)
+        off = {z: c for z, c in counts.items() if abs(c[0] - c[1]) > FREE_COUNT_SLACK_PAGES}
+        if counts and not off:
+            break
+        time.sleep(1)
+    check(counts and not off, "%s: nr_free_pages matches buddyinfo in every zone %s"
+          % (label, counts))
+
+
+def batch_rows(vm):
+    """The module's batch trace (debugfs batches) as dicts."""
+    rc, out = vm.run("grep -v '^#' /sys/kernel/debug/fphint_balloon/batches")
+    lines = out.splitlines() if rc == 0 else []
+    return [dict(zip(lines[0].split(), line.split())) for line in lines[1:] if line.strip()]
+
+
 def check_batches(check, vm):
     """The batch trace of the guest's first migration agrees with the stats:
     its batches add up to the pages hinted, every first-round batch
     of this guest came after the host asked and had its buffers used, and
     ZONE_DMA (zone 0), which QEMU sends before any hint can land, came
     after the zone holding most free memory."""
-    rc, out = vm.run("grep -v '^#' /sys/kernel/debug/fphint_balloon/batches")
+    rows = batch_rows(vm)
     stats = kc.module_stats(vm)
-    rows = [dict(zip(out.splitlines()[0].split(), line.split()))
-            for line in out.splitlines()[1:] if line.strip()]
     print("  batches: %s" % " | ".join(" ".join("%s=%s" % kv for kv in r.items()) for r in rows))
-    if rc != 0 or not rows or len(rows) >= 256:
+    if not rows or len(rows) >= 1024:
         check(False, "batches: trace readable, not empty, not wrapped (%d rows)" % len(rows))
         return
     pages = sum(int(r["pages"]) for r in rows)
@@ -45,9 +111,12 @@ def check_batches(check, vm):
           "batches: %d batches add up to %d pages (stats: %d batches, %d pages)"
           % (len(rows), pages, stats["batches"], stats["pages_hinted"]))
     first = [r for r in rows if r["id"] == rows[0]["id"]]
-    used = [r for r in first if int(r["ranges"])]
-    check(used and all(int(r["first_used_us"]) > 0 and int(r["start_us"]) > 0 for r in used),
-          "batches: every first-round batch with buffers had them used")
+    check(all(int(r["start_us"]) > 0 for r in first),
+          "batches: every first-round batch came after the host asked")
+    holds = [int(r["hold_us"]) for r in rows]
+    q = hold_quantile_us(holds)
+    check(q <= HOLD_BOUND_US, "batches: zone->lock hold p%d %d us (bound %d us; longest %d us)"
+          % (HOLD_QUANTILE * 100, q, HOLD_BOUND_US, max(holds)))
     zones = [int(r["zone"]) for r in first if int(r["ranges"])]
     check(zones and zones[0] != 0 and (0 not in zones or zones[-1] == 0),
           "batches: ZONE_DMA hinted last in the first round (zones %s)" % zones)
@@ -79,6 +148,7 @@ def main():
             check(fb.record_ok(rec), "%s: integrity %s, destination kernel %s" % (
                 label, rec["integrity"], "clean" if rec["dst_kernel_clean"] else
                 rec["kernel_problems"][:3]))
+            check_accounting(check, vm, label)
             hinted = extra.get("pages_hinted", 0)
             check(hinted > hinted_before, "%s: pages hinted %d -> %d" % (label, hinted_before, hinted))
             if hinted <= hinted_before:
@@ -106,6 +176,9 @@ def main():
         print(fb.describe(rec))
         check(fb.record_ok(rec), "m4 module removed mid-migration: integrity %s, kernel %s" % (
             rec["integrity"], "clean" if rec["dst_kernel_clean"] else rec["kernel_problems"][:3]))
+        # Removal may wait up to 1 s for the device, then for the last id:
+        # give rmmod the time to end.
+        vm.run("for i in $(seq 60); do test -e /dev/fphint || break; sleep 0.5; done")
         check(vm.run("test -e /dev/fphint")[0] != 0, "m4: module gone (%s)"
               % vm.run("cat /tmp/rmmod.log")[1].strip())
 
@@ -122,7 +195,11 @@ def main():
         hinted = migrate("m7 agent dead", hinted)
         st = kc.module_stats(vm)
         print("final module stats: %s" % st)
-        check(st["slow_device_waits"] == 0, "no device wait over 1 s")
+        # A slow host is waited for (the guest runs on), so a wait over 1 s
+        # on a loaded machine is no failure; pages left out would be.
+        check(st["stranded_pages"] == 0 and st["isolated_pages"] == 0,
+              "nothing stranded or isolated at the end (device waits over 1 s: %d)"
+              % st["slow_device_waits"])
 
     with fb.Bench("fphint-init-on-free", timeout=600) as bench:
         vm = bench.boot("fphint", cmdline="init_on_free=1")
