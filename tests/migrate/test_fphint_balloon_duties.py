@@ -78,14 +78,23 @@ def reporting(vm, check, who):
 
 
 def compaction(vm, check):
+    # Balloon pages among page cache, then every other file freed: holes
+    # everywhere, so compaction's scanners meet balloon pages wherever the
+    # inflation took them from (with memory mostly free and unfragmented,
+    # compaction can finish without reaching any).
+    vm.check("mkdir -p /mnt/frag && mount -t tmpfs -o size=700M frag /mnt/frag && "
+             "for i in $(seq 600); do dd if=/dev/zero of=/mnt/frag/$i bs=1M count=1 "
+             "2>/dev/null; done", 300)
     target = fb.GUEST_RAM_BYTES - 512 * MIB
     vm.balloon(target)
     actual = kc.wait_actual(vm, target)
     check(abs(actual - target) < 4096, "inflate by 512 MiB: actual %d, target %d"
           % (actual, target))
+    vm.check("for i in $(seq 1 2 600); do rm /mnt/frag/$i; done", 120)
     inflated = kc.module_stats(vm)["inflated_pages"]
     before = vmstat(vm, "balloon_migrate")
     vm.check("echo 1 > /proc/sys/vm/compact_memory", 300)
+    vm.check("umount /mnt/frag")
     after = vmstat(vm, "balloon_migrate")
     check(after > before, "compact_memory moved balloon pages: balloon_migrate %d -> %d"
           % (before, after))
