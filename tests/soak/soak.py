@@ -72,7 +72,9 @@ def start_pressure(vm):
     vm.check("fphint-pressure --status %s --tmpfs /run/pressure --reserve-file %s "
              ">/run/fphint-pressure.log 2>&1 & echo $! >/run/fphint-pressure.pid"
              % (PRESSURE_STATUS, PRESSURE_RESERVE))
-    dl = time.monotonic() + 60
+    # Its first cycle fills and frees most of the guest's memory: minutes
+    # on a loaded host under TCG.
+    dl = time.monotonic() + 240
     while time.monotonic() < dl:
         if guest_kv(vm, PRESSURE_STATUS).get("cycles", 0) > 0:
             return
