@@ -33,8 +33,10 @@ struct {
 	__uint(max_entries, 1); /* set by the agent: ceil(nr_pfns / 64) */
 } bitmap SEC(".maps");
 
+/* Mmapable so that each owner updates its fields in place (fphint_layout.h). */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
 	__type(key, __u32);
 	__type(value, struct fphint_meta);
 	__uint(max_entries, 1);

@@ -1,14 +1,13 @@
 # fuzz fragment: libFuzzer targets on the user-space parsers that take
-# outside input (option values, the key=value file, /proc/zoneinfo,
+# outside input (option values, /proc/zoneinfo,
 # /proc/kpageflags), `make fuzz` to run them, and a corpus replay unit
 # test (gcc + ASan/UBSan, no libFuzzer needed) over fuzz/corpus/.
 #
 # The guest-side ioctl fuzzer (fphint-ioctl-fuzz, static) runs inside the
 # bench guest from fuzz/test-ioctl-fuzz-guest (TESTS_MIGRATE).
-FUZZ_TARGETS := values config zoneinfo kpageflags
+FUZZ_TARGETS := values zoneinfo kpageflags
 # Which library source each target parses with.
 FUZZ_SRC_values := user/fphint_config.c
-FUZZ_SRC_config := user/fphint_config.c
 FUZZ_SRC_zoneinfo := user/fphint_kpage.c
 FUZZ_SRC_kpageflags := user/fphint_kpage.c
 FUZZ_SECONDS ?= 60
@@ -53,7 +52,8 @@ TESTS_UNIT += $(TOP)/fuzz/test-fuzz-replay $(TOP)/fuzz/test-cli-args
 
 # The guest-side fuzzer of the control device (static, into the guest image).
 FPHINT_IOCTL_FUZZ := $(BUILD)/bin/fphint-ioctl-fuzz
-$(FPHINT_IOCTL_FUZZ): fuzz/fphint-ioctl-fuzz.c include/fphint_ioctl.h include/fphint_layout.h
+$(FPHINT_IOCTL_FUZZ): fuzz/fphint-ioctl-fuzz.c include/fphint_ioctl.h include/fphint_stats.h \
+		include/fphint_stats.def include/fphint_layout.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_COMMON) -static -o $@ $<
 ALL_TARGETS += $(FPHINT_IOCTL_FUZZ)

@@ -349,7 +349,11 @@ static void *fphint_wl_probe(void *unused)
 			uint64_t t0 = fphint_wl_now_ns(), dur;
 
 			p[off] = 1;
-			dur = fphint_wl_now_ns() - t0;
+			dur = fphint_wl_now_ns();
+			/* A migration can set the guest's clock back a little. */
+			if (dur < t0)
+				continue;
+			dur -= t0;
 			pthread_mutex_lock(&fphint_wl.lock);
 			fphint_wl.probe_faults++;
 			if (dur > FPHINT_WL_SLOW_NS) {

@@ -69,6 +69,8 @@ test-matrix:
 	@$(MAKE) --no-print-directory all FPHINT_GUEST=6.1
 	@$(MAKE) --no-print-directory all FPHINT_GUEST=6.12
 	@python3 $(TOP)/tests/migrate/matrix.py --out-dir $(BUILD)/test-matrix -- $(DEMO_ARGS)
+# Its verdict (what fails the demo, what is a finding about a baseline).
+TESTS_UNIT += $(TOP)/tests/migrate/test_demo_verdict.py
 
 TESTS_MIGRATE += $(TOP)/tests/migrate/test_migrate_none.py \
 	$(TOP)/tests/migrate/test_migrate_stock.py \

@@ -16,7 +16,7 @@ wanted=(virtio_pci virtio_balloon)
 
 [ -d "$moddir" ] || { echo "mkinitramfs: no modules for $kver in $moddir" >&2; exit 1; }
 busybox=$(command -v busybox) || { echo "mkinitramfs: busybox not found (busybox-static)" >&2; exit 1; }
-# The initramfs has no shared libraries: busybox must be the static build.
+# busybox must be the static build: /bin/sh has to run before anything else.
 readelf -l "$busybox" 2>/dev/null | grep -q 'program interpreter' &&
 	{ echo "mkinitramfs: $busybox is not static (install busybox-static)" >&2; exit 1; }
 
@@ -83,6 +83,13 @@ for f in "$@"; do
 	*) install -m 0755 "$f" "$stage/bin/" ;;
 	esac
 	echo "${f##*/}" >>"$stage/etc/fphint/extras"
+	# A dynamic extra (fphintd: GnuTLS has no static build in Debian) brings
+	# its loader and shared libraries, at the paths ldd resolves them to.
+	if readelf -l "$f" 2>/dev/null | grep -q 'program interpreter'; then
+		for lib in $(ldd "$f" | grep -o '/[^ ]*'); do
+			[ -e "$stage$lib" ] || install -D -m 0755 "$lib" "$stage$lib"
+		done
+	fi
 done
 echo "$kver" >"$stage/etc/fphint/kernel"
 

@@ -24,6 +24,8 @@
 #include <linux/ioctl.h>
 #include <linux/types.h>
 
+#include "fphint_stats.h"
+
 #define FPHINT_CTL_DEVICE "/dev/fphint"
 #define FPHINT_CTL_NAME	  "fphint"
 
@@ -35,59 +37,24 @@ struct fphint_handover {
 	__u64 reserved[2];    /* must be 0 */
 };
 
-/* Counters of the module, the same as debugfs fphint_balloon/stats. */
-/* Lock hold histogram: 10 us, 100 us, ... 10 s, and longer. */
-#define FPHINT_HOLD_BUCKETS    8
-#define FPHINT_HOLD_BUCKET0_NS 10000ULL
-
-struct fphint_ctl_stats {
-	__u64 map_attached;	/* 1 while a map is held */
-	__u64 rounds;		/* hint rounds served (id sent) */
-	__u64 rounds_first;	/* of those, first rounds of a migration */
-	__u64 rounds_abandoned; /* a new id, STOP or DONE came mid-round */
-	__u64 rounds_unmapped;	/* ids seen with no map: nothing hinted */
-	__u64 pages_hinted;
-	__u64 ranges_hinted;	   /* IN buffers sent */
-	__u64 candidates;	   /* map bits looked at */
-	__u64 candidates_rejected; /* not a free buddy page under zone->lock */
-	__u64 batches;
-	__u64 max_lock_hold_ns; /* longest zone->lock hold of one batch */
-	__u64 last_round_ns;	/* wall time of the last round */
-	__u64 last_round_pages; /* pages hinted in the last round */
-	__u64 total_round_ns;
-	__u64 slow_device_waits; /* batches whose buffers took over 1 s */
-	__u64 inflated_pages;	 /* balloon size now, in 4 KiB pages */
-	__u64 max_device_wait_ns; /* longest from queuing a hint to its use */
-	/*
-	 * zone->lock holds per batch: lock_hold_hist[i] counts holds of at
-	 * most FPHINT_HOLD_BUCKET0_NS * 10^i ns (not cumulative; the last
-	 * bucket takes everything longer), plus their count and sum.
-	 */
-	__u64 lock_hold_hist[FPHINT_HOLD_BUCKETS];
-	__u64 lock_hold_count;
-	__u64 lock_hold_sum_ns;
-	/*
-	 * Last migration: from the host's first request to the first hint
-	 * buffer it used (it applies a hint before using its buffer).
-	 */
-	__u64 last_first_hint_ns;
-	/*
-	 * Interrupt status found pending with no interrupt delivered (the
-	 * host's INTx line out of step), and served: see fphint_intx_resync().
-	 */
-	__u64 intx_resyncs;
-	/* Pages taken off the free lists for hints in flight, now and at most. */
-	__u64 isolated_pages;
-	__u64 max_isolated_pages;
-	/* Pages of hint buffers the device never used: never given back. */
-	__u64 stranded_pages;
-	__u64 reserved[2];
-};
-
 #define FPHINT_IOC_MAGIC    0xF7
 #define FPHINT_IOC_HANDOVER _IOW(FPHINT_IOC_MAGIC, 1, struct fphint_handover)
 /* Drop the maps (no argument); ENOENT if none is held. */
 #define FPHINT_IOC_RELEASE _IO(FPHINT_IOC_MAGIC, 2)
-#define FPHINT_IOC_STATS   _IOR(FPHINT_IOC_MAGIC, 3, struct fphint_ctl_stats)
+/*
+ * The module's statistics, struct fphint_ctl_stats (fphint_stats.h).  The
+ * module takes the command whatever size it encodes and copies
+ * min(_IOC_SIZE(cmd), its own size) bytes: a caller built from another
+ * table gets at least size and table_hash, and must compare them with its
+ * own before reading any field (fphint_stats_mismatch()).  Number 3 was
+ * the fixed-layout struct before the table: callers of it get ENOTTY.
+ */
+#define FPHINT_IOC_STATS _IOR(FPHINT_IOC_MAGIC, 4, struct fphint_ctl_stats)
+
+/* True when s came from a module built from another statistics table. */
+static inline int fphint_stats_mismatch(const struct fphint_ctl_stats *s)
+{
+	return s->size != sizeof(*s) || s->table_hash != fphint_stats_table_hash();
+}
 
 #endif /* FPHINT_IOCTL_H */

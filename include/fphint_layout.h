@@ -23,7 +23,7 @@
 #include <linux/types.h>
 #endif
 
-#define FPHINT_LAYOUT_VERSION 1
+#define FPHINT_LAYOUT_VERSION 2
 #define FPHINT_MAGIC	      0x46504831u /* "FPH1" */
 
 /* Where the agent pins everything (bpffs). */
@@ -47,11 +47,11 @@
  * @free:              1 = the page was last seen free (in the buddy
  *                     allocator or on a per-cpu list).  Set by free
  *                     events, cleared by allocation events; corrected by
- *                     the agent's reconcile pass.
+ *                     the reconcile pass (compare-and-swap per word).
  * @freed_since_epoch: 1 = a free event for this page happened since the
- *                     consumer last took a snapshot.  Only set by BPF;
- *                     the consumer takes and clears it word by word with
- *                     an atomic exchange and bumps fphint_meta.epoch.  A
+ *                     consumer last took the delta set.  Only set by BPF;
+ *                     the consumer (see fphint_meta.epoch) takes and
+ *                     clears it word by word with an atomic exchange.  A
  *                     delta candidate is (free & freed_since_epoch).
  */
 struct fphint_word {
@@ -60,8 +60,25 @@ struct fphint_word {
 };
 
 /*
- * The single element of the "meta" map (BPF_MAP_TYPE_ARRAY, 1 entry).
- * Written by the agent (and epoch by the consumer of the delta set).
+ * The single element of the "meta" map (BPF_MAP_TYPE_ARRAY, 1 entry,
+ * BPF_F_MMAPABLE).
+ *
+ * Every field has one owner, and after the map is pinned nobody rewrites
+ * the whole element: each owner updates its own fields in place (user
+ * space through the mmap, the module through its pointer into the array),
+ * with atomic operations on the counters, so no write can undo another's.
+ *
+ *   created once by the agent, before the map is pinned, then read-only:
+ *     magic, layout_version, nr_pfns, vmemmap_base, struct_page_size,
+ *     page_size
+ *   the agent (fphintd), each time it starts or adopts the pins:
+ *     agent_pid, seeded_at
+ *   the reconcile pass (fphintd, or `fphint reconcile`), atomic add/store:
+ *     last_reconcile_at, reconcile_runs, reconcile_set, reconcile_cleared,
+ *     lost_events
+ *   the consumer of the delta set (the fphint_balloon module at each hint
+ *   round; `fphint snapshot --consume` by hand), atomic increment only:
+ *     epoch, which therefore never goes back
  */
 struct fphint_meta {
 	__u32 magic;		 /* FPHINT_MAGIC */
@@ -70,7 +87,7 @@ struct fphint_meta {
 	__u64 vmemmap_base;	 /* struct page of pfn 0 (calibrated) */
 	__u32 struct_page_size;	 /* sizeof(struct page), from BTF */
 	__u32 page_size;	 /* bytes per page frame */
-	__u64 epoch;		 /* bumped at every delta snapshot */
+	__u64 epoch;		 /* bumped each time the delta set is taken */
 	__u64 agent_pid;	 /* pid of the agent that last owned the maps */
 	__u64 seeded_at;	 /* CLOCK_REALTIME ns of the initial seed */
 	__u64 last_reconcile_at; /* CLOCK_REALTIME ns, 0 = never */

@@ -14,6 +14,7 @@
 #include <linux/virtio.h>
 #include <linux/virtio_balloon.h>
 #include <linux/balloon_compaction.h>
+#include <linux/page_reporting.h>
 #include <linux/notifier.h>
 #include <linux/seq_file.h>
 
@@ -39,7 +40,12 @@ enum fphint_vq {
 
 struct fphint_balloon {
 	struct virtio_device *vdev;
+	/* NULL while the device is down (suspended) or lacks the feature. */
 	struct virtqueue *inflate_vq, *deflate_vq, *stats_vq, *hint_vq;
+	struct virtqueue *reporting_vq;
+	/* Free page reporting (VIRTIO_BALLOON_F_REPORTING), when registered. */
+	struct page_reporting_dev_info pr_dev_info;
+	bool reporting;
 
 	/* Inflate, deflate and stats run here; hint rounds on hint_wq. */
 	struct work_struct size_work;
@@ -49,10 +55,13 @@ struct fphint_balloon {
 	struct delayed_work done_work;
 	struct workqueue_struct *hint_wq;
 
-	/* Set at removal: no new work is queued, running rounds end. */
+	/*
+	 * Set at removal and suspend: no new work is queued, running rounds
+	 * end.  Cleared when the queues are set up again (restore).
+	 */
 	spinlock_t stop_lock;
 	bool stopping;
-	unsigned long stop_deadline; /* jiffies: removal waits no longer */
+	unsigned long stop_deadline; /* jiffies: removal/suspend wait no longer */
 
 	/* Balloon state, under balloon_lock. */
 	struct mutex balloon_lock;
@@ -79,7 +88,9 @@ struct fphint_balloon {
 };
 
 /* Control device and map (fphint_balloon_ctl.c). */
+struct bpf_map;
 struct fphint_map_ref {
+	struct bpf_map *bitmap, *meta_map; /* our references */
 	struct fphint_word *words;
 	u64 nr_words;
 	struct fphint_meta *meta;
@@ -89,7 +100,7 @@ int fphint_ctl_init(void);
 void fphint_ctl_exit(void);
 /* Takes the map for a round: returns false (and holds nothing) if none. */
 bool fphint_map_get(struct fphint_map_ref *ref);
-void fphint_map_put(void);
+void fphint_map_put(struct fphint_map_ref *ref);
 
 extern struct fphint_ctl_stats fphint_stats;
 

@@ -175,6 +175,11 @@ static int fphint_release(void)
 	return 0;
 }
 
+/*
+ * A round takes its own references on both maps and does not keep
+ * fphint_map_lock: the round may wait on the host for long, and the
+ * handover and release ioctls must not wait with it.
+ */
 bool fphint_map_get(struct fphint_map_ref *ref)
 {
 	mutex_lock(&fphint_map_lock);
@@ -182,15 +187,38 @@ bool fphint_map_get(struct fphint_map_ref *ref)
 		mutex_unlock(&fphint_map_lock);
 		return false;
 	}
-	ref->words = fphint_array_values(fphint_bitmap_map);
-	ref->nr_words = fphint_bitmap_map->max_entries;
-	ref->meta = fphint_array_values(fphint_meta_map);
+	ref->bitmap = fphint_bitmap_map;
+	ref->meta_map = fphint_meta_map;
+	bpf_map_inc(ref->bitmap);
+	bpf_map_inc(ref->meta_map);
+	mutex_unlock(&fphint_map_lock);
+	ref->words = fphint_array_values(ref->bitmap);
+	ref->nr_words = ref->bitmap->max_entries;
+	ref->meta = fphint_array_values(ref->meta_map);
 	return true;
 }
 
-void fphint_map_put(void)
+void fphint_map_put(struct fphint_map_ref *ref)
 {
-	mutex_unlock(&fphint_map_lock);
+	bpf_map_put(ref->meta_map);
+	bpf_map_put(ref->bitmap);
+}
+
+/*
+ * FPHINT_IOC_STATS: size and table_hash first, so that a caller built
+ * from another table learns it from them, then as much as it asked for.
+ */
+static int fphint_stats_copy(void __user *uarg, size_t usize)
+{
+	struct fphint_ctl_stats s = fphint_stats;
+
+	if (usize < offsetofend(struct fphint_ctl_stats, table_hash))
+		return -EINVAL;
+	s.size = sizeof(s);
+	s.table_hash = fphint_stats_table_hash();
+	if (copy_to_user(uarg, &s, min(usize, sizeof(s))))
+		return -EFAULT;
+	return 0;
 }
 
 static long fphint_ctl_ioctl(struct file *file, unsigned int cmd,
@@ -207,6 +235,12 @@ static long fphint_ctl_ioctl(struct file *file, unsigned int cmd,
 	if (!capable(CAP_SYS_ADMIN))
 		return -EPERM;
 
+	/* Any size: see FPHINT_IOC_STATS. */
+	if (_IOC_TYPE(cmd) == _IOC_TYPE(FPHINT_IOC_STATS) &&
+	    _IOC_NR(cmd) == _IOC_NR(FPHINT_IOC_STATS) &&
+	    _IOC_DIR(cmd) == _IOC_DIR(FPHINT_IOC_STATS))
+		return fphint_stats_copy(uarg, _IOC_SIZE(cmd));
+
 	switch (cmd) {
 	case FPHINT_IOC_HANDOVER:
 		if (copy_from_user(&h, uarg, sizeof(h)))
@@ -214,10 +248,6 @@ static long fphint_ctl_ioctl(struct file *file, unsigned int cmd,
 		return fphint_handover(&h);
 	case FPHINT_IOC_RELEASE:
 		return fphint_release();
-	case FPHINT_IOC_STATS:
-		if (copy_to_user(uarg, &fphint_stats, sizeof(fphint_stats)))
-			return -EFAULT;
-		return 0;
 	default:
 		return -ENOTTY;
 	}
@@ -237,46 +267,40 @@ static struct miscdevice fphint_ctl_dev = {
 	.mode = 0600,
 };
 
+/*
+ * One "field: value" line per counter and gauge of the table; a histogram
+ * as cumulative "field_ns_bucket <le ns>: <count>" lines (the last le is
+ * "+Inf"), then field_ns_count and field_ns_sum.
+ */
 static int fphint_stats_show(struct seq_file *m, void *v)
 {
 	const struct fphint_ctl_stats *s = &fphint_stats;
+	const struct fphint_stat_desc *d;
+	const u64 *hist;
 	u64 le, cum;
 	unsigned int i;
 
-	seq_printf(m, "map_attached: %llu\n", s->map_attached);
-	seq_printf(m, "rounds: %llu\n", s->rounds);
-	seq_printf(m, "rounds_first: %llu\n", s->rounds_first);
-	seq_printf(m, "rounds_abandoned: %llu\n", s->rounds_abandoned);
-	seq_printf(m, "rounds_unmapped: %llu\n", s->rounds_unmapped);
-	seq_printf(m, "pages_hinted: %llu\n", s->pages_hinted);
-	seq_printf(m, "ranges_hinted: %llu\n", s->ranges_hinted);
-	seq_printf(m, "candidates: %llu\n", s->candidates);
-	seq_printf(m, "candidates_rejected: %llu\n", s->candidates_rejected);
-	seq_printf(m, "batches: %llu\n", s->batches);
-	seq_printf(m, "max_lock_hold_ns: %llu\n", s->max_lock_hold_ns);
-	seq_printf(m, "last_round_ns: %llu\n", s->last_round_ns);
-	seq_printf(m, "last_round_pages: %llu\n", s->last_round_pages);
-	seq_printf(m, "total_round_ns: %llu\n", s->total_round_ns);
-	seq_printf(m, "slow_device_waits: %llu\n", s->slow_device_waits);
-	seq_printf(m, "inflated_pages: %llu\n", s->inflated_pages);
-	seq_printf(m, "max_device_wait_ns: %llu\n", s->max_device_wait_ns);
-	seq_printf(m, "isolated_pages: %llu\n", s->isolated_pages);
-	seq_printf(m, "max_isolated_pages: %llu\n", s->max_isolated_pages);
-	seq_printf(m, "stranded_pages: %llu\n", s->stranded_pages);
-	/* Cumulative buckets, "lock_hold_ns_bucket <le ns>: <count>". */
-	for (i = 0, le = FPHINT_HOLD_BUCKET0_NS, cum = 0; i < FPHINT_HOLD_BUCKETS;
-	     i++, le *= 10) {
-		cum += s->lock_hold_hist[i];
-		if (i == FPHINT_HOLD_BUCKETS - 1)
-			seq_printf(m, "lock_hold_ns_bucket +Inf: %llu\n", cum);
-		else
-			seq_printf(m, "lock_hold_ns_bucket %llu: %llu\n", le,
-				   cum);
+	for (d = fphint_stats_desc; d < fphint_stats_desc + FPHINT_NR_STATS;
+	     d++) {
+		if (d->kind != FPHINT_STAT_HISTOGRAM) {
+			seq_printf(m, "%s: %llu\n", d->field,
+				   fphint_stat_value(s, d));
+			continue;
+		}
+		hist = fphint_stat_hist(s, d);
+		for (i = 0, le = d->bucket0_ns, cum = 0; i < d->nr_buckets;
+		     i++, le *= 10) {
+			cum += hist[i];
+			if (i == d->nr_buckets - 1)
+				seq_printf(m, "%s_ns_bucket +Inf: %llu\n",
+					   d->field, cum);
+			else
+				seq_printf(m, "%s_ns_bucket %llu: %llu\n",
+					   d->field, le, cum);
+		}
+		seq_printf(m, "%s_ns_count: %llu\n", d->field, hist[i]);
+		seq_printf(m, "%s_ns_sum: %llu\n", d->field, hist[i + 1]);
 	}
-	seq_printf(m, "lock_hold_ns_count: %llu\n", s->lock_hold_count);
-	seq_printf(m, "lock_hold_ns_sum: %llu\n", s->lock_hold_sum_ns);
-	seq_printf(m, "last_first_hint_ns: %llu\n", s->last_first_hint_ns);
-	seq_printf(m, "intx_resyncs: %llu\n", s->intx_resyncs);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(fphint_stats);

@@ -92,7 +92,7 @@
 static unsigned int inflight_mib = 64;
 module_param(inflight_mib, uint, 0644);
 MODULE_PARM_DESC(inflight_mib,
-		 "most MiB of free memory taken off the free lists for hints in flight at once (8..65536; default 64)");
+		 "most MiB of free memory taken off the free lists for hints in flight at once (default 64; taken as 8 at least and an eighth of RAM at most)");
 #define FPHINT_INFLIGHT_MIB_MIN 8U
 #define FPHINT_INFLIGHT_MIB_MAX 65536U
 
@@ -171,6 +171,7 @@ struct fphint_round {
 	u64 max_hold_ns, max_device_wait_ns;
 	bool dead; /* the device stopped processing: hint nothing more */
 	bool hinted; /* the device used one of the round's hint buffers */
+	bool stop_seen; /* a config change read STOP after that */
 };
 
 bool fphint_hint_refused(void)
@@ -465,6 +466,7 @@ static void fphint_drain(struct fphint_balloon *fb, struct fphint_round *r)
 static bool fphint_wait_id(struct fphint_balloon *fb, unsigned long deadline,
 			   const char *what)
 {
+	u64 kicked = 0, now;
 	bool removing;
 
 	while (fb->id_busy) {
@@ -483,7 +485,12 @@ static bool fphint_wait_id(struct fphint_balloon *fb, unsigned long deadline,
 			return false;
 		}
 		usleep_range(200, 400);
-		virtqueue_notify(fb->hint_vq);
+		/* A kick is an exit to the host: once a millisecond at most. */
+		now = ktime_get_ns();
+		if (now - kicked >= NSEC_PER_MSEC) {
+			kicked = now;
+			virtqueue_notify(fb->hint_vq);
+		}
 	}
 	return true;
 }
@@ -793,13 +800,23 @@ int fphint_rounds_show(struct seq_file *m, void *v)
 	return 0;
 }
 
-/* The in-flight budget in pages, from the module parameter. */
+/*
+ * The in-flight budget in pages: the module parameter, at most an eighth
+ * of the guest's memory, and never below FPHINT_INFLIGHT_MIB_MIN, which
+ * holds two blocks of the largest order: a round waiting for half the
+ * budget back can then always take the next block.
+ */
 static unsigned long fphint_budget_pages(void)
 {
-	return (unsigned long)clamp(READ_ONCE(inflight_mib),
-				    FPHINT_INFLIGHT_MIB_MIN,
-				    FPHINT_INFLIGHT_MIB_MAX)
-	       << (20 - PAGE_SHIFT);
+	unsigned long pages = (unsigned long)clamp(READ_ONCE(inflight_mib),
+						   FPHINT_INFLIGHT_MIB_MIN,
+						   FPHINT_INFLIGHT_MIB_MAX)
+			      << (20 - PAGE_SHIFT);
+
+	BUILD_BUG_ON((FPHINT_INFLIGHT_MIB_MIN << (20 - PAGE_SHIFT)) <
+		     2UL << (FPHINT_NR_ORDERS - 1));
+	return max(min(pages, totalram_pages() / 8),
+		   (unsigned long)FPHINT_INFLIGHT_MIB_MIN << (20 - PAGE_SHIFT));
 }
 
 /*
@@ -876,9 +893,10 @@ static bool fphint_batch(struct fphint_round *r)
 }
 
 /* Did the host stop, finish or restart since the round began? */
-static enum fphint_round_end fphint_host_said(struct fphint_balloon *fb,
+static enum fphint_round_end fphint_host_said(struct fphint_round *r,
 					      int gen)
 {
+	struct fphint_balloon *fb = r->fb;
 	u32 id;
 
 	if (READ_ONCE(fb->stopping))
@@ -897,8 +915,15 @@ static enum fphint_round_end fphint_host_said(struct fphint_balloon *fb,
 	 * applying), and it soon says DONE or requests a new id, which end
 	 * the round.
 	 */
-	if (id == VIRTIO_BALLOON_CMD_ID_STOP)
+	if (id == VIRTIO_BALLOON_CMD_ID_STOP) {
+		/*
+		 * Once the host used one of our hints, a 0 may be a real
+		 * STOP: the hints after it were ignored, so this round must
+		 * not count as the full one the delta rounds build on.
+		 */
+		r->stop_seen |= r->hinted;
 		return FPHINT_END_COMPLETE;
+	}
 	if (id != fb->active_id)
 		return FPHINT_END_NEW_ID;
 	return FPHINT_END_COMPLETE;
@@ -946,7 +971,7 @@ static enum fphint_round_end fphint_node(struct fphint_round *r, int nid,
 		/* Buffers of the previous zone may still be out: fine. */
 		while (!r->zone_done || r->nr_cand) {
 			fphint_reap(r->fb, r);
-			end = fphint_host_said(r->fb, gen);
+			end = fphint_host_said(r, gen);
 			if (end != FPHINT_END_COMPLETE)
 				return end;
 			fphint_batch(r);
@@ -1004,7 +1029,6 @@ static void fphint_note_stranded(struct fphint_balloon *fb)
 
 	if (!inf->buffers)
 		return;
-	fphint_stats.stranded_pages = inf->pages;
 	if (!inf->stranded_logged)
 		dev_warn(&fb->vdev->dev,
 			 "free page queue: %u hint buffers (%lu pages) never used; their pages stay out of the allocator (the host may still apply them)\n",
@@ -1021,7 +1045,7 @@ static enum fphint_round_end fphint_round(struct fphint_balloon *fb)
 	u64 t0 = ktime_get_ns(), took;
 
 	if (!fb->inflight)
-		fb->inflight = kzalloc(sizeof(*fb->inflight), GFP_KERNEL);
+		fb->inflight = kvzalloc(sizeof(*fb->inflight), GFP_KERNEL);
 	/* Out of memory (the allocator said so): a round hinting nothing. */
 	if (!fb->inflight)
 		return FPHINT_END_COMPLETE;
@@ -1044,7 +1068,7 @@ static enum fphint_round_end fphint_round(struct fphint_balloon *fb)
 	fb->in_migration = true;
 
 	if (!fphint_send_out(fb, fb->active_id)) {
-		fphint_map_put();
+		fphint_map_put(&r.map);
 		return FPHINT_END_DEVICE_DEAD;
 	}
 	for_each_online_node(nid) {
@@ -1057,11 +1081,11 @@ static enum fphint_round_end fphint_round(struct fphint_balloon *fb)
 	fphint_note_stranded(fb);
 	if (r.dead)
 		end = FPHINT_END_DEVICE_DEAD;
-	if (end == FPHINT_END_COMPLETE)
+	if (end == FPHINT_END_COMPLETE && !r.stop_seen)
 		fb->full_done = true;
 	/* The delta set was taken: the next round starts from here. */
 	atomic64_inc((atomic64_t *)&r.map.meta->epoch);
-	fphint_map_put();
+	fphint_map_put(&r.map);
 
 	/* A STOP the host did not ask for is ignored by it: harmless. */
 	if (end != FPHINT_END_NEW_ID && end != FPHINT_END_DEVICE_DEAD)
@@ -1118,10 +1142,11 @@ static void fphint_migration_over(struct fphint_balloon *fb)
  */
 void fphint_hint_quiesce(struct fphint_balloon *fb)
 {
-	if (fb->id_busy &&
-	    !fphint_wait_id(fb, fb->stop_deadline, "the last id/STOP buffer"))
-		return;
-	msleep(20);
+	if (!fb->id_busy ||
+	    fphint_wait_id(fb, fb->stop_deadline, "the last id/STOP buffer"))
+		msleep(20);
+	/* What the device used by now goes back; the rest stays out. */
+	fphint_reap(fb, NULL);
 }
 
 /*
@@ -1136,12 +1161,13 @@ void fphint_hint_quiesce(struct fphint_balloon *fb)
 void fphint_hint_release(struct fphint_balloon *fb)
 {
 	if (fb->inflight && fb->inflight->buffers) {
-		fphint_stats.stranded_pages = fb->inflight->pages;
+		fphint_stats.stranded_pages += fb->inflight->pages;
 		dev_warn(&fb->vdev->dev,
 			 "%lu pages of unused hint buffers stay out of the allocator\n",
 			 fb->inflight->pages);
 	}
-	kfree(fb->inflight);
+	fphint_stats.isolated_pages = 0;
+	kvfree(fb->inflight);
 	fb->inflight = NULL;
 }
 

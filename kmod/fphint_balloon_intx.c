@@ -85,6 +85,8 @@ void fphint_intx_resync(struct fphint_balloon *fb)
 	vring_interrupt(0, fb->inflate_vq);
 	vring_interrupt(0, fb->deflate_vq);
 	vring_interrupt(0, fb->stats_vq);
+	if (fb->reporting_vq)
+		vring_interrupt(0, fb->reporting_vq);
 	if (bits & VIRTIO_PCI_ISR_CONFIG)
 		virtio_config_changed(fb->vdev);
 }

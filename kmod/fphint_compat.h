@@ -98,9 +98,9 @@ static inline int fphint_find_vqs(struct virtio_device *vdev,
  * (6.13+ changed free-list and pageblock internals again).
  */
 #if !(LINUX_VERSION_CODE >= KERNEL_VERSION(6, 1, 0) && \
-      LINUX_VERSION_CODE < KERNEL_VERSION(6, 2, 0)) && \
+	LINUX_VERSION_CODE < KERNEL_VERSION(6, 2, 0)) && \
 	!(LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0) && \
-	  LINUX_VERSION_CODE < KERNEL_VERSION(6, 13, 0))
+	LINUX_VERSION_CODE < KERNEL_VERSION(6, 13, 0))
 #error "fphint_balloon is checked against Linux 6.1 and 6.12 only"
 #endif
 #ifndef CONFIG_SPARSEMEM

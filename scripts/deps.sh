@@ -10,6 +10,7 @@ PKGS=(
 	qemu-system-x86 busybox-static cpio
 	linux-source-6.1
 	python3 libcmocka-dev
+	libmicrohttpd-dev libyaml-dev libcrypt-dev openssl
 	spin
 	prometheus chromium curl
 )

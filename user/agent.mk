@@ -1,5 +1,5 @@
 # agent fragment: libfphint.a (pins, kpageflags oracle, reconcile,
-# hand-over) and the static fphintd.  user/user.mk (included before this
+# hand-over) and fphintd.  user/user.mk (included before this
 # file) appends its library sources to LIBFPHINT_SRCS and builds
 # build/bin/fphint itself; link it with $(LIBFPHINT) $(LIBBPF_STATIC_LIBS).
 LIBFPHINT_SRCS += user/fphint_pins.c user/fphint_kpage.c user/fphint_tracker.c \
@@ -12,7 +12,7 @@ FPHINTD_SRCS := user/fphintd.c $(wildcard user/fphint_agent_*.c)
 FPHINTD_OBJS := $(patsubst user/%.c,$(BUILD)/obj/agent/%.o,$(FPHINTD_SRCS))
 
 # Objects depend on every skeleton: any user file may embed one.
-AGENT_HDRS := $(wildcard user/*.h include/*.h)
+AGENT_HDRS := $(wildcard user/*.h include/*.h include/*.def)
 $(BUILD)/obj/lib/%.o: user/%.c $(AGENT_HDRS) $(FPHINT_SKELS)
 	@mkdir -p $(dir $@)
 	$(CC) $(AGENT_CFLAGS) -c $< -o $@
@@ -24,9 +24,10 @@ $(LIBFPHINT): $(LIBFPHINT_OBJS)
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
+# Dynamic, unlike the other binaries: see METRICS_LIBS (contrib/contrib.mk).
 $(BUILD)/bin/fphintd: $(FPHINTD_OBJS) $(LIBFPHINT)
 	@mkdir -p $(dir $@)
-	$(CC) -static -o $@ $^ $(LIBBPF_STATIC_LIBS)
+	$(CC) -o $@ $^ $(LIBBPF_STATIC_LIBS) $(METRICS_LIBS)
 
 ALL_TARGETS += $(LIBFPHINT) $(BUILD)/bin/fphintd
 TESTS_KERNEL += $(sort $(wildcard $(TOP)/tests/agent/test-*))
@@ -36,7 +37,8 @@ TESTS_KERNEL += $(sort $(wildcard $(TOP)/tests/agent/test-*))
 # boot the bench guest (QEMU) and run the agent there.
 AGENT_TEST_LIBS := $(BUILD)/obj/agent/fphint_agent_load.o $(LIBFPHINT) $(LIBBPF_STATIC_LIBS)
 $(BUILD)/tests/agent/test-pfn-crosscheck: tests/agent/fphint_test_pfncheck.c $(FPHINT_SKELS) \
-		$(AGENT_HDRS) $(BUILD)/obj/agent/fphint_agent_load.o $(LIBFPHINT)
+		$(call fphint_bpf_skel,fphint_pfncheck.bpf.c) $(AGENT_HDRS) \
+		$(BUILD)/obj/agent/fphint_agent_load.o $(LIBFPHINT)
 	@mkdir -p $(dir $@)
 	$(CC) $(AGENT_CFLAGS) -static -o $@ $< $(AGENT_TEST_LIBS)
 $(BUILD)/tests/agent/test-tracking: tests/agent/fphint_test_tracking.c $(AGENT_HDRS) $(LIBFPHINT)

@@ -8,7 +8,6 @@
  * foreign or stale pins) and reads the mmapped bitmap in place.
  */
 #include <argp.h>
-#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <signal.h>
@@ -26,6 +25,7 @@
 #include "fphint_layout.h"
 #include "fphint_pins.h"
 #include "fphint_ranges.h"
+#include "fphint_time.h"
 #include "fphint_tracker.h"
 #include "fphint_truth.h"
 
@@ -51,13 +51,14 @@ enum opt_key {
 	OPT_LIMIT = 'n',
 	OPT_MAX_PAGES = 0x100,
 	OPT_MAX_ERROR_PPM,
+	OPT_CONSUME,
 };
 
 struct cli {
-	const char *cmd; /* "status", ... */
 	const char *pin_dir;
 	bool json;
 	bool delta;
+	bool consume;
 	uint64_t limit;	    /* ranges, 0 = all */
 	uint64_t max_pages; /* 0 = all */
 	uint64_t max_error_ppm;
@@ -75,18 +76,17 @@ __attribute__((format(printf, 2, 3), noreturn)) static void die(int code, const 
 	exit(code);
 }
 
-__attribute__((format(printf, 2, 3), noreturn)) static void usage_error(const struct cli *c,
-									const char *fmt, ...)
+/* A bad command line before a command is known (argp reports the rest). */
+__attribute__((format(printf, 1, 2), noreturn)) static void usage_error(const char *fmt, ...)
 {
-	char msg[512];
 	va_list ap;
 
+	fputs("fphint: ", stderr);
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	if (c && c->cmd)
-		die(FPHINT_EXIT_USAGE, "%s: %s (see 'fphint %s --help')", c->cmd, msg, c->cmd);
-	die(FPHINT_EXIT_USAGE, "%s (see 'fphint --help')", msg);
+	fputs("\nTry `fphint --help' for more information.\n", stderr);
+	exit(FPHINT_EXIT_USAGE);
 }
 
 #define OPTION_PIN_DIR                                                                             \
@@ -117,18 +117,26 @@ static const struct argp_option verify_options[] = {
 	 0},
 	{0}};
 static const struct argp_option reconcile_options[] = {OPTION_PIN_DIR, OPTION_JSON, {0}};
-static const struct argp_option snapshot_options[] = {OPTION_PIN_DIR, OPTION_JSON, {0}};
+static const struct argp_option snapshot_options[] = {
+	OPTION_PIN_DIR,
+	OPTION_JSON,
+	{"consume", OPT_CONSUME, NULL, 0,
+	 "Take the delta set: clear every freed_since_epoch bit and bump the epoch, as the kernel "
+	 "helper does at each hint round (it then offers only pages freed after this)",
+	 0},
+	{0}};
 
-static uint64_t parse_count(const struct cli *c, const char *opt, const char *arg)
+static uint64_t parse_count(struct argp_state *state, const char *opt, const char *arg)
 {
 	char err[200];
 	uint64_t v;
 
 	if (fphint_parse_u64(arg, &v, err, sizeof(err)))
-		usage_error(c, "--%s: %s", opt, err);
+		argp_error(state, "--%s: %s", opt, err);
 	return v;
 }
 
+/* argp reports bad options and values itself, then exits 2 (argp_err_exit_status). */
 static error_t parse_opt(int key, char *arg, struct argp_state *state)
 {
 	struct cli *c = state->input;
@@ -136,7 +144,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	switch (key) {
 	case OPT_PIN_DIR:
 		if (!*arg)
-			usage_error(c, "--pin-dir: empty directory name");
+			argp_error(state, "--pin-dir: empty directory name");
 		c->pin_dir = arg;
 		break;
 	case OPT_JSON:
@@ -145,105 +153,27 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_DELTA:
 		c->delta = true;
 		break;
+	case OPT_CONSUME:
+		c->consume = true;
+		break;
 	case OPT_LIMIT:
-		c->limit = parse_count(c, "limit", arg);
+		c->limit = parse_count(state, "limit", arg);
 		break;
 	case OPT_MAX_PAGES:
-		c->max_pages = parse_count(c, "max-pages", arg);
+		c->max_pages = parse_count(state, "max-pages", arg);
 		break;
 	case OPT_MAX_ERROR_PPM:
-		c->max_error_ppm = parse_count(c, "max-error-ppm", arg);
+		c->max_error_ppm = parse_count(state, "max-error-ppm", arg);
 		if (c->max_error_ppm > 1000000)
-			usage_error(c, "--max-error-ppm: %s is more than 1000000 (100%%)", arg);
+			argp_error(state, "--max-error-ppm: %s is more than 1000000 (100%%)", arg);
 		break;
 	case ARGP_KEY_ARG:
-		usage_error(c, "unexpected argument '%s'", arg);
+		argp_error(state, "unexpected argument '%s'", arg);
+		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
 	}
 	return 0;
-}
-
-/*
- * argp reports a bad option in two lines and exits with its own status;
- * check the command line first so that every usage error is one line and
- * exit 2.  Long options may be abbreviated, as getopt allows.
- */
-static const struct argp_option *find_long(const struct argp_option *opts, const char *name,
-					   size_t len, const struct cli *c)
-{
-	/*
-	 * argp's own options, the hidden ones too: getopt counts them when
-	 * it resolves an abbreviation ("--p" is ambiguous with
-	 * --program-name; found by fuzz/fuzz_cli).  Key 0 marks the hidden
-	 * ones, refused here (--HANG would make the CLI sleep for an hour).
-	 */
-	static const struct argp_option builtin[] = {
-		{"help", '?', NULL, 0, NULL, 0},    {"usage", -1, NULL, 0, NULL, 0},
-		{"version", 'V', NULL, 0, NULL, 0}, {"program-name", 0, "NAME", 0, NULL, 0},
-		{"HANG", 0, "SECS", 0, NULL, 0},    {0},
-	};
-	const struct argp_option *hit = NULL;
-	int hits = 0;
-
-	for (int pass = 0; pass < 2; pass++) {
-		for (const struct argp_option *o = pass ? builtin : opts; o->name; o++) {
-			if (strncmp(o->name, name, len))
-				continue;
-			if (strlen(o->name) == len) {
-				if (!o->key)
-					usage_error(c, "unknown option '--%.*s'", (int)len, name);
-				return o; /* exact */
-			}
-			hit = o;
-			hits++;
-		}
-	}
-	if (hits == 0)
-		usage_error(c, "unknown option '--%.*s'", (int)len, name);
-	if (hits > 1)
-		usage_error(c, "ambiguous option '--%.*s'", (int)len, name);
-	if (!hit->key)
-		usage_error(c, "unknown option '--%.*s'", (int)len, name);
-	return hit;
-}
-
-static void check_args(const struct argp_option *opts, int argc, char **argv, const struct cli *c)
-{
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-
-		if (!strcmp(a, "--"))
-			break;
-		if (!strncmp(a, "--", 2)) {
-			const char *eq = strchr(a + 2, '=');
-			size_t len = eq ? (size_t)(eq - a - 2) : strlen(a + 2);
-			const struct argp_option *o = find_long(opts, a + 2, len, c);
-
-			if (o->arg && !eq && i + 1 >= argc)
-				usage_error(c, "option '--%s' needs a value", o->name);
-			if (!o->arg && eq)
-				usage_error(c, "option '--%s' takes no value", o->name);
-			if (o->arg && !eq)
-				i++;
-		} else if (a[0] == '-' && a[1]) {
-			for (const char *s = a + 1; *s; s++) {
-				const struct argp_option *o = opts;
-
-				while (o->name && o->key != *s)
-					o++;
-				if (!o->name && *s != '?' && *s != 'V')
-					usage_error(c, "unknown option '-%c'", *s);
-				if (o->name && o->arg) {
-					if (!s[1] && i + 1 >= argc)
-						usage_error(c, "option '-%c' needs a value", *s);
-					if (!s[1])
-						i++;
-					break;
-				}
-			}
-		}
-	}
 }
 
 /* ---- helpers shared by the commands ---- */
@@ -267,14 +197,6 @@ static void open_pins(struct fphint_pins *p, const struct cli *c)
 		    c->pin_dir);
 	if (rc)
 		die(FPHINT_EXIT_RUNTIME, "%s", err);
-}
-
-static uint64_t realtime_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
 /* Pages whose bit is set in free (and, with delta, in freed_since_epoch). */
@@ -310,34 +232,33 @@ struct link_census {
 	unsigned pinned, attached; /* link_* pins; those whose link is live */
 };
 
-/* Counts link_* pins in dir and how many of them open as BPF links. */
+static int census_link(const char *name, const char *path, bool link, void *ctx)
+{
+	struct link_census *lc = ctx;
+	struct bpf_link_info info;
+	uint32_t len = sizeof(info);
+	int fd;
+
+	(void)name;
+	if (!link)
+		return 0;
+	lc->pinned++;
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return 0;
+	memset(&info, 0, sizeof(info));
+	if (!bpf_obj_get_info_by_fd(fd, &info, &len) && info.prog_id)
+		lc->attached++;
+	close(fd);
+	return 0;
+}
+
+/* Counts link_* pins in dir and how many of them are live, attached links. */
 static struct link_census census_links(const char *dir)
 {
 	struct link_census lc = {0};
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	char path[4096];
 
-	if (!d)
-		return lc;
-	while ((e = readdir(d))) {
-		struct bpf_link_info info;
-		uint32_t len = sizeof(info);
-		int fd;
-
-		if (strncmp(e->d_name, FPHINT_PIN_LINK_PREFIX, strlen(FPHINT_PIN_LINK_PREFIX)) ||
-		    fphint_pin_path(path, sizeof(path), dir, e->d_name))
-			continue;
-		lc.pinned++;
-		fd = bpf_obj_get(path);
-		if (fd < 0)
-			continue;
-		memset(&info, 0, sizeof(info));
-		if (!bpf_obj_get_info_by_fd(fd, &info, &len) && info.prog_id)
-			lc.attached++;
-		close(fd);
-	}
-	closedir(d);
+	fphint_pins_walk(dir, census_link, &lc);
 	return lc;
 }
 
@@ -365,7 +286,7 @@ static int cmd_status(struct cli *c)
 	struct fphint_stats st;
 	struct fphint_meta m;
 	struct link_census lc;
-	uint64_t free_pages, delta_pages, now = realtime_ns(), lost_live = 0;
+	uint64_t free_pages, delta_pages, now = fphint_now_ns(CLOCK_REALTIME), lost_live = 0;
 	bool alive, have_lost;
 	char err[256];
 
@@ -637,50 +558,50 @@ static int cmd_reconcile(struct cli *c)
 /* ---- snapshot ---- */
 
 /*
- * What the kernel helper does each round: take the delta set word by word
- * (atomic exchange, so a free event between the read and the clear is
- * never lost) and bump meta.epoch.
+ * The delta set: pages free and freed since the epoch began.  Read-only
+ * unless --consume: the kernel helper owns the delta set, and taking it
+ * here makes its next round skip every page freed before now.  Consuming
+ * is what the helper does each round: take the bits word by word (atomic
+ * exchange, so a free event between the read and the clear is never
+ * lost), then bump meta.epoch atomically in place.
  */
 static int cmd_snapshot(struct cli *c)
 {
 	struct fphint_pins p;
-	struct fphint_meta m;
-	uint64_t taken = 0, delta = 0;
+	uint64_t freed = 0, delta = 0, epoch;
 
 	open_pins(&p, c);
 	for (uint64_t i = 0; i < p.nr_words; i++) {
 		struct fphint_word *w = &p.words[i];
-		uint64_t old;
+		uint64_t bits = __atomic_load_n(&w->freed_since_epoch, __ATOMIC_RELAXED);
 
-		if (!__atomic_load_n(&w->freed_since_epoch, __ATOMIC_RELAXED))
+		if (!bits)
 			continue; /* skip the write: most words are clean */
-		old = __atomic_exchange_n(&w->freed_since_epoch, 0, __ATOMIC_ACQ_REL);
-		taken += (uint64_t)__builtin_popcountll(old);
+		if (c->consume)
+			bits = __atomic_exchange_n(&w->freed_since_epoch, 0, __ATOMIC_ACQ_REL);
+		freed += (uint64_t)__builtin_popcountll(bits);
 		delta += (uint64_t)__builtin_popcountll(
-			old & __atomic_load_n(&w->free, __ATOMIC_RELAXED));
+			bits & __atomic_load_n(&w->free, __ATOMIC_RELAXED));
 	}
-	/*
-	 * meta is a plain array element: a concurrent agent write of meta can
-	 * undo this bump (the agent rewrites meta after each reconcile).
-	 */
-	if (fphint_meta_read(&p, &m))
-		die(FPHINT_EXIT_RUNTIME, "%s: cannot read meta", c->pin_dir);
-	m.epoch++;
-	if (fphint_meta_write(&p, &m))
-		die(FPHINT_EXIT_RUNTIME, "%s: cannot write meta", c->pin_dir);
+	if (c->consume)
+		epoch = __atomic_add_fetch(&p.live->epoch, 1, __ATOMIC_ACQ_REL);
+	else
+		epoch = __atomic_load_n(&p.live->epoch, __ATOMIC_ACQUIRE);
 	if (c->json) {
 		struct fphint_json j;
 
 		json_begin(&j, c, true);
-		fphint_json_kv_u64(&j, "epoch", m.epoch);
-		fphint_json_kv_u64(&j, "freed_bits_taken", taken);
+		fphint_json_kv_bool(&j, "consumed", c->consume);
+		fphint_json_kv_u64(&j, "epoch", epoch);
+		fphint_json_kv_u64(&j, "freed_bits", freed);
 		fphint_json_kv_u64(&j, "delta_pages", delta);
 		fphint_json_object_end(&j);
 		json_finish(&j);
 	} else {
-		printf("snapshot of %s: epoch %" PRIu64 ", %" PRIu64 " delta pages (free and freed"
-		       " since the last epoch), %" PRIu64 " freed bits taken\n",
-		       c->pin_dir, (uint64_t)m.epoch, delta, taken);
+		printf("snapshot of %s: %" PRIu64 " delta pages (free and freed since the epoch"
+		       " began), %" PRIu64 " freed bits; %s epoch %" PRIu64 "\n",
+		       c->pin_dir, delta, freed, c->consume ? "consumed, now" : "not consumed,",
+		       epoch);
 	}
 	fphint_pins_close(&p);
 	return FPHINT_EXIT_OK;
@@ -708,8 +629,9 @@ static const struct command commands[] = {
 	{"reconcile", reconcile_options, cmd_reconcile,
 	 "Correct the map against /proc/kpageflags now (safe while fphintd runs)."},
 	{"snapshot", snapshot_options, cmd_snapshot,
-	 "Take the delta set (clear every freed_since_epoch bit atomically), bump the epoch and "
-	 "print how many pages it held."},
+	 "Print the delta set (pages freed since the epoch began and still free). With --consume, "
+	 "take it: clear the freed bits and bump the epoch, which the kernel helper otherwise "
+	 "does at each hint round."},
 };
 
 static void top_help(FILE *out)
@@ -733,7 +655,7 @@ int main(int argc, char **argv)
 	};
 
 	if (argc < 2)
-		usage_error(NULL, "missing command (status, dump, verify, reconcile, snapshot)");
+		usage_error("missing command (status, dump, verify, reconcile, snapshot)");
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "-?") ||
 	    !strcmp(argv[1], "help")) {
 		top_help(stdout);
@@ -747,9 +669,7 @@ int main(int argc, char **argv)
 		if (!strcmp(argv[1], commands[i].name))
 			cmd = &commands[i];
 	if (!cmd)
-		usage_error(NULL, "unknown command '%s'", argv[1]);
-	c.cmd = cmd->name;
-	check_args(cmd->options, argc - 1, argv + 1, &c);
+		usage_error("unknown command '%s'", argv[1]);
 
 	snprintf(doc, sizeof(doc), "%s\v%s", cmd->doc, FPHINT_EXIT_CODES);
 	snprintf(name, sizeof(name), "fphint %s", cmd->name);
@@ -757,6 +677,7 @@ int main(int argc, char **argv)
 	{
 		const struct argp argp = {cmd->options, parse_opt, NULL, doc, NULL, NULL, NULL};
 
+		argp_err_exit_status = FPHINT_EXIT_USAGE;
 		argp_parse(&argp, argc - 1, argv + 1, 0, NULL, &c);
 	}
 	return cmd->run(&c);

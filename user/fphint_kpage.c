@@ -4,6 +4,7 @@
  * the zones (/proc/zoneinfo) and KPF_BUDDY (/proc/kpageflags).
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,22 +12,18 @@
 #include <unistd.h>
 #include "fphint_kpage.h"
 
-#define FPHINT_KPAGE_PATH    "/proc/kpageflags"
-#define FPHINT_ZONEINFO_PATH "/proc/zoneinfo"
+#define FPHINT_KPAGE_PATH "/proc/kpageflags"
 /* pfns read from /proc/kpageflags per pread (64 KiB of flags, on the stack). */
 #define FPHINT_KPAGE_CHUNK 8192
 
-int fphint_machine_max_pfn(uint64_t *max_pfn, char *err, size_t errlen)
+int fphint_zoneinfo_read(const char *path, fphint_zone_fn fn, void *ctx, char *err, size_t errlen)
 {
-	return fphint_zoneinfo_max_pfn(FPHINT_ZONEINFO_PATH, max_pfn, err, errlen);
-}
-
-int fphint_zoneinfo_max_pfn(const char *path, uint64_t *max_pfn, char *err, size_t errlen)
-{
-	unsigned long long spanned = 0, start, end, best = 0;
-	char line[256];
+	struct fphint_zone z;
+	bool in_zone = false, in_pagesets = false;
+	unsigned long long v;
+	char line[256], name[32];
+	int node, ret = 0;
 	FILE *f;
-	int zones = 0;
 
 	f = fopen(path, "re");
 	if (!f) {
@@ -35,25 +32,64 @@ int fphint_zoneinfo_max_pfn(const char *path, uint64_t *max_pfn, char *err, size
 		snprintf(err, errlen, "%s: %s", path, strerror(e));
 		return -e;
 	}
-	/* "spanned" precedes "start_pfn" inside each zone's block. */
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, " spanned %llu", &spanned) == 1)
+	while (!ret && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "Node %d, zone %31s", &node, name) == 2) {
+			if (in_zone)
+				ret = fn(&z, ctx);
+			memset(&z, 0, sizeof(z));
+			z.node = node;
+			snprintf(z.name, sizeof(z.name), "%s", name);
+			in_zone = true;
+			in_pagesets = false;
+		} else if (!in_zone) {
 			continue;
-		if (sscanf(line, " start_pfn: %llu", &start) == 1) {
-			end = start + spanned;
-			if (end > best)
-				best = end;
-			spanned = 0;
-			zones++;
+		} else if (sscanf(line, " pages free %llu", &v) == 1) {
+			z.free_pages = v;
+		} else if (sscanf(line, " spanned %llu", &v) == 1) {
+			z.spanned = v;
+		} else if (sscanf(line, " start_pfn: %llu", &v) == 1) {
+			z.start_pfn = v;
+			z.has_start_pfn = true;
+		} else if (strstr(line, "pagesets")) {
+			in_pagesets = true;
+		} else if (in_pagesets && sscanf(line, " count: %llu", &v) == 1) {
+			/* "count:" appears elsewhere in newer kernels: only the pagesets'. */
+			z.pcp_count += v;
 		}
 	}
+	if (!ret && in_zone)
+		ret = fn(&z, ctx);
 	fclose(f);
-	if (!zones || !best) {
+	return ret;
+}
+
+static int fphint_zone_end(const struct fphint_zone *z, void *ctx)
+{
+	uint64_t *best = ctx;
+
+	if (z->has_start_pfn && z->start_pfn + z->spanned > *best)
+		*best = z->start_pfn + z->spanned;
+	return 0;
+}
+
+int fphint_zoneinfo_max_pfn(const char *path, uint64_t *max_pfn, char *err, size_t errlen)
+{
+	uint64_t best = 0;
+	int ret = fphint_zoneinfo_read(path, fphint_zone_end, &best, err, errlen);
+
+	if (ret)
+		return ret;
+	if (!best) {
 		snprintf(err, errlen, "%s: no zone with start_pfn/spanned found", path);
 		return -EINVAL;
 	}
 	*max_pfn = best;
 	return 0;
+}
+
+int fphint_machine_max_pfn(uint64_t *max_pfn, char *err, size_t errlen)
+{
+	return fphint_zoneinfo_max_pfn(FPHINT_ZONEINFO_PATH, max_pfn, err, errlen);
 }
 
 int fphint_kpage_buddy_fd(int fd, uint64_t start_pfn, uint64_t nr, uint64_t *bits, char *err,
@@ -88,20 +124,4 @@ int fphint_kpage_buddy_fd(int fd, uint64_t start_pfn, uint64_t nr, uint64_t *bit
 		done += got;
 	}
 	return 0;
-}
-
-int fphint_kpage_buddy(uint64_t start_pfn, uint64_t nr, uint64_t *bits, char *err, size_t errlen)
-{
-	int fd, ret;
-
-	fd = open(FPHINT_KPAGE_PATH, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		int e = errno;
-
-		snprintf(err, errlen, "%s: %s", FPHINT_KPAGE_PATH, strerror(e));
-		return -e;
-	}
-	ret = fphint_kpage_buddy_fd(fd, start_pfn, nr, bits, err, errlen);
-	close(fd);
-	return ret;
 }

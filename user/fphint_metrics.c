@@ -4,10 +4,9 @@
  * HTTP/1.0 server (see fphint_metrics.h for what is exposed and why the
  * server has its own thread).
  */
-#define _GNU_SOURCE /* accept4 */
 #include <errno.h>
-#include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -17,38 +16,38 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <microhttpd.h>
 #include "fphint_config.h"
+#include "fphint_expo.h"
 #include "fphint_metrics.h"
+#include "fphint_webconfig.h"
 
-/* A request line plus headers larger than this is refused (431). */
-#define FPHINT_HTTP_MAX_REQUEST 8192
-/* Whole-request budget for a client to send its headers, and send timeout. */
-#define FPHINT_HTTP_READ_MS  3000
-#define FPHINT_HTTP_WRITE_MS 3000
-/* How often the server thread looks at its stop flag. */
-#define FPHINT_HTTP_POLL_MS 250
+/*
+ * Request limits.  Connections: all, and from one address (a scraper
+ * plus a few curls; a client that opens more is refused at accept).
+ * A connection idle this long is closed.  Request head and body must fit
+ * in the per-connection memory (a larger head gets 431, see MHD).
+ */
+#define FPHINT_HTTP_MAX_CONNECTIONS 64
+#define FPHINT_HTTP_MAX_PER_IP	    16
+#define FPHINT_HTTP_TIMEOUT_S	    10
+#define FPHINT_HTTP_MEMORY	    (16 * 1024)
+/* Scrapes answered at once; more wait in the poll set, idle ones cost nothing. */
+#define FPHINT_HTTP_THREADS 4
 
-#define FPHINT_HIST_MAX 32
-
-struct fphint_module_stats {
-	bool present; /* the statistics file could be read */
-	uint64_t map_attached, rounds, rounds_abandoned, pages_hinted, ranges_hinted;
-	uint64_t candidates, candidates_rejected, max_lock_hold_ns, last_round_ns;
-	uint64_t total_round_ns, inflated_pages, batches, slow_device_waits;
-	uint64_t last_first_hint_ns, intx_resyncs;
-	unsigned nr_buckets;
-	double bucket_le_ns[FPHINT_HIST_MAX]; /* INFINITY allowed */
-	uint64_t bucket_count[FPHINT_HIST_MAX];
-	uint64_t hold_sum_ns, hold_count;
+/* MHD's messages (bad TLS key, ...) go to err while starting, to stderr after. */
+struct fphint_http_log {
+	char *err;
+	size_t errlen;
 };
 
 struct fphint_metrics {
 	int listen_fd;
-	pthread_t thread;
-	bool thread_started;
-	atomic_bool stop;
-	const struct fphint_pins *pins;
-	char module_stats[256];
+	struct MHD_Daemon *daemon;
+	struct fphint_http_log log;
+	struct fphint_web_config web;
+	_Atomic(const struct fphint_pins *) pins; /* NULL until fphint_metrics_run() */
+	atomic_bool module_warned;
 	char version[64];
 
 	/* Posted by the agent's thread. */
@@ -58,40 +57,6 @@ struct fphint_metrics {
 	double last_error_at;
 	char last_error[256];
 };
-
-/* ---- exposition helpers ------------------------------------------------ */
-
-static void fphint_metric_head(FILE *out, const char *name, const char *type, const char *help)
-{
-	fprintf(out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
-}
-
-/* A label value with \, " and newline escaped as the text format demands. */
-static void fphint_metric_label_value(FILE *out, const char *v)
-{
-	for (; *v; v++) {
-		if (*v == '\\' || *v == '"')
-			fprintf(out, "\\%c", *v);
-		else if (*v == '\n')
-			fputs("\\n", out);
-		else
-			fputc(*v, out);
-	}
-}
-
-static void fphint_metric_u64(FILE *out, const char *name, const char *type, const char *help,
-			      uint64_t v)
-{
-	fphint_metric_head(out, name, type, help);
-	fprintf(out, "%s %llu\n", name, (unsigned long long)v);
-}
-
-static void fphint_metric_double(FILE *out, const char *name, const char *type, const char *help,
-				 double v)
-{
-	fphint_metric_head(out, name, type, help);
-	fprintf(out, "%s %.9g\n", name, v);
-}
 
 static double fphint_ns_to_s(uint64_t ns)
 {
@@ -200,7 +165,7 @@ static void fphint_metric_counters(FILE *out, const char *name, const char *help
 
 static bool fphint_metrics_maps(struct fphint_metrics *m, FILE *out)
 {
-	const struct fphint_pins *p = m->pins;
+	const struct fphint_pins *p = atomic_load(&m->pins);
 	struct fphint_stats s = {};
 	struct fphint_meta meta = {};
 	uint64_t i, free_bits = 0, lost = 0;
@@ -261,145 +226,24 @@ static bool fphint_metrics_maps(struct fphint_metrics *m, FILE *out)
 
 /* ---- module statistics ------------------------------------------------- */
 
-static const double fphint_default_lock_buckets_ns[] = {1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9};
-
-static void fphint_module_stats_line(struct fphint_module_stats *ms, const char *line)
-{
-	static const struct {
-		const char *key;
-		size_t off;
-	} keys[] = {
-#define K(f) {#f, offsetof(struct fphint_module_stats, f)}
-		K(map_attached),
-		K(rounds),
-		K(rounds_abandoned),
-		K(pages_hinted),
-		K(ranges_hinted),
-		K(candidates),
-		K(candidates_rejected),
-		K(max_lock_hold_ns),
-		K(last_round_ns),
-		K(total_round_ns),
-		K(inflated_pages),
-		K(batches),
-		K(slow_device_waits),
-		K(last_first_hint_ns),
-		K(intx_resyncs),
-#undef K
-		{"lock_hold_ns_sum", offsetof(struct fphint_module_stats, hold_sum_ns)},
-		{"lock_hold_ns_count", offsetof(struct fphint_module_stats, hold_count)},
-	};
-	char key[64], le[32];
-	unsigned long long v;
-	size_t i;
-
-	if (sscanf(line, "lock_hold_ns_bucket %31[^: \t] %*[:]%llu", le, &v) == 2 ||
-	    sscanf(line, "lock_hold_ns_bucket %31[^: \t] %llu", le, &v) == 2) {
-		char *end;
-		double b = strtod(le, &end);
-
-		if (*end || ms->nr_buckets >= FPHINT_HIST_MAX)
-			return;
-		ms->bucket_le_ns[ms->nr_buckets] = b;
-		ms->bucket_count[ms->nr_buckets++] = v;
-		return;
-	}
-	if (sscanf(line, "%63[a-z_]: %llu", key, &v) != 2)
-		return;
-	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
-		if (!strcmp(key, keys[i].key))
-			*(uint64_t *)((char *)ms + keys[i].off) = v;
-}
-
-static void fphint_module_stats_read(const char *path, struct fphint_module_stats *ms)
-{
-	char line[256];
-	FILE *f;
-
-	memset(ms, 0, sizeof(*ms));
-	f = fopen(path, "re");
-	if (!f)
-		return;
-	ms->present = true;
-	while (fgets(line, sizeof(line), f))
-		fphint_module_stats_line(ms, line);
-	fclose(f);
-}
-
-static void fphint_metrics_lock_histogram(FILE *out, const struct fphint_module_stats *ms)
-{
-	const char *name = "fphint_hint_lock_hold_seconds";
-	unsigned i, n = ms->nr_buckets;
-
-	fphint_metric_head(out, name, "histogram",
-			   "zone->lock hold time of one hint batch (verify pages until the device "
-			   "used the buffers).");
-	if (!n) {
-		for (i = 0; i < sizeof(fphint_default_lock_buckets_ns) / sizeof(double); i++)
-			fprintf(out, "%s_bucket{le=\"%.9g\"} 0\n", name,
-				fphint_default_lock_buckets_ns[i] / 1e9);
-	}
-	for (i = 0; i < n; i++) {
-		if (__builtin_isinf(ms->bucket_le_ns[i]))
-			continue; /* written below from _count */
-		fprintf(out, "%s_bucket{le=\"%.9g\"} %llu\n", name, ms->bucket_le_ns[i] / 1e9,
-			(unsigned long long)ms->bucket_count[i]);
-	}
-	/* +Inf must equal _count, whatever the module wrote last. */
-	fprintf(out, "%s_bucket{le=\"+Inf\"} %llu\n", name, (unsigned long long)ms->hold_count);
-	fprintf(out, "%s_sum %.9g\n", name, fphint_ns_to_s(ms->hold_sum_ns));
-	fprintf(out, "%s_count %llu\n", name, (unsigned long long)ms->hold_count);
-}
-
+/* Through /dev/fphint (not debugfs: often unmounted or locked down). */
 static void fphint_metrics_module(struct fphint_metrics *m, FILE *out)
 {
-	struct fphint_module_stats ms;
+	struct fphint_ctl_stats s;
+	char why[256];
+	int ret = fphint_module_stats_read(NULL, &s, why, sizeof(why));
+	bool loaded = ret != -ENOENT || access(FPHINT_MODULE_SYSFS, F_OK) == 0;
 
-	fphint_module_stats_read(m->module_stats, &ms);
+	/* Once: a mismatch lasts until one side is replaced. */
+	if (ret && ret != -ENOENT && !atomic_exchange(&m->module_warned, true))
+		fprintf(stderr, "fphintd: metrics: %s\n", why);
 	fphint_metric_u64(out, "fphint_balloon_module_loaded", "gauge",
-			  "1 when the fphint_balloon module is loaded.",
-			  access(FPHINT_MODULE_SYSFS, F_OK) == 0 || ms.present);
-	fphint_metric_u64(out, "fphint_balloon_map_attached", "gauge",
-			  "1 while the module holds the map.", ms.map_attached);
-	fphint_metric_u64(out, "fphint_balloon_inflated_pages", "gauge",
-			  "Balloon size in 4 KiB pages.", ms.inflated_pages);
-	fphint_metric_u64(out, "fphint_hint_rounds_total", "counter",
-			  "Free page hint rounds served (one per command id).", ms.rounds);
-	fphint_metric_u64(out, "fphint_hint_rounds_abandoned_total", "counter",
-			  "Hint rounds cut short by a new id, STOP or DONE.", ms.rounds_abandoned);
-	fphint_metric_u64(out, "fphint_hinted_pages_total", "counter",
-			  "Pages reported free to the host.", ms.pages_hinted);
-	fphint_metric_u64(out, "fphint_hinted_bytes_total", "counter",
-			  "Bytes reported free to the host.", ms.pages_hinted * 4096);
-	fphint_metric_u64(out, "fphint_hinted_ranges_total", "counter",
-			  "Ranges (device buffers) reported free to the host.", ms.ranges_hinted);
-	fphint_metric_u64(out, "fphint_hint_candidates_total", "counter",
-			  "Map bits the module looked at.", ms.candidates);
-	fphint_metric_u64(out, "fphint_hint_candidates_rejected_total", "counter",
-			  "Candidates rejected at confirmation (not a free buddy page under "
-			  "zone->lock).",
-			  ms.candidates_rejected);
-	fphint_metric_u64(out, "fphint_hint_batches_total", "counter",
-			  "Hint batches (one zone->lock hold each).", ms.batches);
-	fphint_metric_u64(out, "fphint_hint_slow_device_waits_total", "counter",
-			  "Batches whose buffers the device took over 1 s to use.",
-			  ms.slow_device_waits);
-	fphint_metric_u64(out, "fphint_balloon_intx_resyncs_total", "counter",
-			  "Interrupts the host raised but never delivered (its INTx line out of "
-			  "step), found and served by the module.",
-			  ms.intx_resyncs);
-	fphint_metrics_lock_histogram(out, &ms);
-	fphint_metric_double(out, "fphint_hint_lock_hold_max_seconds", "gauge",
-			     "Longest zone->lock hold of one batch.",
-			     fphint_ns_to_s(ms.max_lock_hold_ns));
-	fphint_metric_double(out, "fphint_hint_last_round_duration_seconds", "gauge",
-			     "Wall time of the last hint round.", fphint_ns_to_s(ms.last_round_ns));
-	fphint_metric_double(out, "fphint_hint_first_latency_seconds", "gauge",
-			     "Last migration: from the host's first request to the first hint it "
-			     "applied.",
-			     fphint_ns_to_s(ms.last_first_hint_ns));
-	fphint_metric_double(out, "fphint_hint_round_seconds_total", "counter",
-			     "Wall time spent in hint rounds.", fphint_ns_to_s(ms.total_round_ns));
+			  "1 when the fphint_balloon module is loaded.", loaded);
+	fphint_expo_module(out, ret ? NULL : &s);
+	fphint_metric_u64(out, "fphint_balloon_stats_up", "gauge",
+			  "1 when the module's statistics could be read (loaded but 0: see the "
+			  "agent's log, e.g. a module from another build).",
+			  ret == 0);
 }
 
 /* ---- the whole exposition ---------------------------------------------- */
@@ -422,7 +266,7 @@ int fphint_metrics_render(struct fphint_metrics *m, FILE *out)
 	fprintf(out, "fphint_agent_info{version=\"");
 	fphint_metric_label_value(out, m->version);
 	fprintf(out, "\",pin_dir=\"");
-	fphint_metric_label_value(out, m->pins->dir);
+	fphint_metric_label_value(out, atomic_load(&m->pins)->dir);
 	fprintf(out, "\"} 1\n");
 
 	maps_ok = fphint_metrics_maps(m, out);
@@ -471,7 +315,7 @@ void fphint_metrics_note_error(struct fphint_metrics *m, const char *msg)
 	pthread_mutex_unlock(&m->lock);
 }
 
-/* ---- HTTP/1.0 ---------------------------------------------------------- */
+/* ---- HTTP (libmicrohttpd) ---------------------------------------------- */
 
 static const char fphint_index_html[] =
 	"<!DOCTYPE html>\n<html><head><title>fphintd</title></head><body>\n"
@@ -479,166 +323,127 @@ static const char fphint_index_html[] =
 	"<p><a href=\"/metrics\">/metrics</a> (Prometheus text format)</p>\n"
 	"</body></html>\n";
 
-static void fphint_http_send_all(int fd, const char *buf, size_t len)
+static enum MHD_Result fphint_http_text(struct MHD_Connection *c, unsigned status, const char *type,
+					const char *body, size_t len,
+					enum MHD_ResponseMemoryMode mode, const char *allow)
 {
-	while (len) {
-		ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
+	struct MHD_Response *r = MHD_create_response_from_buffer(len, (void *)body, mode);
+	enum MHD_Result ret;
 
-		if (n <= 0) {
-			if (n < 0 && errno == EINTR)
-				continue;
-			return; /* timeout or gone: drop the client */
-		}
-		buf += n;
-		len -= (size_t)n;
-	}
+	if (!r)
+		return MHD_NO;
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	if (allow)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow);
+	ret = MHD_queue_response(c, status, r);
+	MHD_destroy_response(r);
+	return ret;
 }
 
-static void fphint_http_reply(int fd, const char *status, const char *type, const char *body,
-			      size_t len, bool head_only)
+static enum MHD_Result fphint_http_error(struct MHD_Connection *c, unsigned status, const char *msg)
 {
-	char hdr[256];
-	int n = snprintf(hdr, sizeof(hdr),
-			 "HTTP/1.0 %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
-			 "Connection: close\r\n\r\n",
-			 status, type, len);
-
-	fphint_http_send_all(fd, hdr, (size_t)n);
-	if (!head_only)
-		fphint_http_send_all(fd, body, len);
+	return fphint_http_text(c, status, "text/plain; charset=utf-8", msg, strlen(msg),
+				MHD_RESPMEM_PERSISTENT, status == 405 ? "GET, HEAD" : NULL);
 }
 
-static void fphint_http_error(int fd, const char *status)
+static enum MHD_Result fphint_http_unauthorized(struct MHD_Connection *c)
 {
-	char body[64];
-	int n = snprintf(body, sizeof(body), "%s\n", status);
+	static const char msg[] = "401 Unauthorized\n";
+	struct MHD_Response *r = MHD_create_response_from_buffer(sizeof(msg) - 1, (void *)msg,
+								 MHD_RESPMEM_PERSISTENT);
+	enum MHD_Result ret;
 
-	fphint_http_reply(fd, status, "text/plain; charset=utf-8", body, (size_t)n, false);
+	if (!r)
+		return MHD_NO;
+	ret = MHD_queue_basic_auth_fail_response(c, "fphintd", r);
+	MHD_destroy_response(r);
+	return ret;
 }
 
-static int64_t fphint_mono_ms(void)
+static bool fphint_http_authorized(struct fphint_metrics *m, struct MHD_Connection *c)
 {
-	struct timespec ts;
+	char *pass = NULL, *user;
+	bool ok;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	if (!m->web.nr_users)
+		return true;
+	user = MHD_basic_auth_get_username_password(c, &pass);
+	ok = fphint_web_config_auth(&m->web, user, pass);
+	if (pass)
+		explicit_bzero(pass, strlen(pass));
+	MHD_free(user);
+	MHD_free(pass);
+	return ok;
 }
 
 /*
- * Read the request head (up to the blank line) within FPHINT_HTTP_READ_MS.
- * Returns its length, 0 if the client sent nothing usable in time,
- * -E2BIG if it is too long, -EINVAL if it holds a NUL byte.
+ * One call per request once its head is in (MHD calls again for a body:
+ * GET and HEAD carry none, anything else is answered at once).
  */
-static ssize_t fphint_http_read_head(int fd, char *buf, size_t cap)
+static enum MHD_Result fphint_http_request(void *cls, struct MHD_Connection *c, const char *url,
+					   const char *method, const char *version,
+					   const char *upload, size_t *upload_size, void **state)
 {
-	int64_t deadline = fphint_mono_ms() + FPHINT_HTTP_READ_MS;
+	struct fphint_metrics *m = cls;
+	char *body = NULL;
 	size_t len = 0;
-
-	while (len < cap - 1) {
-		struct pollfd pfd = {fd, POLLIN, 0};
-		int64_t left = deadline - fphint_mono_ms();
-		ssize_t n;
-
-		if (left <= 0 || poll(&pfd, 1, (int)left) <= 0)
-			return 0;
-		n = recv(fd, buf + len, cap - 1 - len, 0);
-		if (n <= 0)
-			return 0;
-		if (memchr(buf + len, '\0', (size_t)n))
-			return -EINVAL; /* not text: no point waiting for the blank line */
-		len += (size_t)n;
-		buf[len] = '\0';
-		if (strstr(buf, "\r\n\r\n") || strstr(buf, "\n\n"))
-			return (ssize_t)len;
-	}
-	return -E2BIG;
-}
-
-static void fphint_http_serve(struct fphint_metrics *m, int fd)
-{
-	char req[FPHINT_HTTP_MAX_REQUEST], method[16], target[256], proto[16];
-	struct timeval tv = {FPHINT_HTTP_WRITE_MS / 1000, 0};
-	char *body = NULL, *q;
-	size_t len = 0;
-	bool head;
-	ssize_t n;
 	FILE *mem;
 
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	n = fphint_http_read_head(fd, req, sizeof(req));
-	if (n == -E2BIG) {
-		fphint_http_error(fd, "431 Request Header Fields Too Large");
-		return;
-	}
-	if (n == -EINVAL) {
-		fphint_http_error(fd, "400 Bad Request");
-		return;
-	}
-	if (n <= 0)
-		return;
-	if (sscanf(req, "%15s %255s %15s", method, target, proto) != 3 ||
-	    strncmp(proto, "HTTP/1.", 7)) {
-		fphint_http_error(fd, "400 Bad Request");
-		return;
-	}
-	head = !strcmp(method, "HEAD");
-	if (!head && strcmp(method, "GET")) {
-		fphint_http_error(fd, "405 Method Not Allowed");
-		return;
-	}
-	q = strchr(target, '?');
-	if (q)
-		*q = '\0';
-	if (!strcmp(target, "/")) {
-		fphint_http_reply(fd, "200 OK", "text/html; charset=utf-8", fphint_index_html,
-				  sizeof(fphint_index_html) - 1, head);
-		return;
-	}
-	if (strcmp(target, "/metrics")) {
-		fphint_http_error(fd, "404 Not Found");
-		return;
-	}
+	(void)version;
+	(void)upload;
+	if (*upload_size)
+		return fphint_http_error(c, MHD_HTTP_CONTENT_TOO_LARGE, "413 Payload Too Large\n");
+	(void)state;
+	if (strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD))
+		return fphint_http_error(c, MHD_HTTP_METHOD_NOT_ALLOWED,
+					 "405 Method Not Allowed\n");
+	if (!fphint_http_authorized(m, c))
+		return fphint_http_unauthorized(c);
+	if (!strcmp(url, "/"))
+		return fphint_http_text(c, MHD_HTTP_OK, "text/html; charset=utf-8",
+					fphint_index_html, sizeof(fphint_index_html) - 1,
+					MHD_RESPMEM_PERSISTENT, NULL);
+	if (strcmp(url, "/metrics"))
+		return fphint_http_error(c, MHD_HTTP_NOT_FOUND, "404 Not Found\n");
+	if (!atomic_load(&m->pins))
+		return fphint_http_error(c, MHD_HTTP_SERVICE_UNAVAILABLE,
+					 "503 Service Unavailable: starting\n");
 	mem = open_memstream(&body, &len);
-	if (!mem) {
-		fphint_http_error(fd, "500 Internal Server Error");
-		return;
-	}
+	if (!mem)
+		return fphint_http_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR,
+					 "500 Internal Server Error\n");
 	if (fphint_metrics_render(m, mem)) {
 		fclose(mem);
 		free(body);
-		fphint_http_error(fd, "500 Internal Server Error");
-		return;
+		return fphint_http_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR,
+					 "500 Internal Server Error\n");
 	}
 	fclose(mem);
-	fphint_http_reply(fd, "200 OK", "text/plain; version=0.0.4; charset=utf-8", body, len,
-			  head);
-	free(body);
+	return fphint_http_text(c, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8", body,
+				len, MHD_RESPMEM_MUST_FREE, NULL);
 }
 
-static void *fphint_metrics_thread(void *arg)
+static void fphint_http_logger(void *cls, const char *fmt, va_list ap)
 {
-	struct fphint_metrics *m = arg;
+	struct fphint_http_log *log = cls;
+	char msg[256];
+	size_t n;
 
-	while (!atomic_load(&m->stop)) {
-		struct pollfd pfd = {m->listen_fd, POLLIN, 0};
-		int fd;
-
-		if (poll(&pfd, 1, FPHINT_HTTP_POLL_MS) <= 0)
-			continue;
-		fd = accept4(m->listen_fd, NULL, NULL, SOCK_CLOEXEC);
-		if (fd < 0)
-			continue;
-		fphint_http_serve(m, fd);
-		/* Half-close, so the client sees the whole reply before the reset. */
-		shutdown(fd, SHUT_WR);
-		close(fd);
-	}
-	return NULL;
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	n = strlen(msg);
+	while (n && msg[n - 1] == '\n')
+		msg[--n] = '\0';
+	if (!log->err)
+		fprintf(stderr, "fphintd: metrics: %s\n", msg);
+	else if (!log->err[0])
+		snprintf(log->err, log->errlen, "metrics: %s", msg);
+	else /* one line: the first message says most, the others follow it */
+		snprintf(log->err + strlen(log->err), log->errlen - strlen(log->err), "; %s", msg);
 }
 
 /*
- * Numeric addresses only (and "localhost"): fphintd is static and runs in
- * initramfs guests without NSS, where name lookups cannot work.
+ * Numeric addresses only (and "localhost"): fphintd runs in initramfs
+ * guests without NSS, where name lookups cannot work.
  */
 static int fphint_metrics_listen(const struct fphint_hostport *hp, char *err, size_t errlen)
 {
@@ -660,14 +465,14 @@ static int fphint_metrics_listen(const struct fphint_hostport *hp, char *err, si
 			 hp->host);
 		return -EINVAL;
 	}
-	fd = socket(sa->sa_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	fd = socket(sa->sa_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0) {
 		e = errno;
 		snprintf(err, errlen, "--metrics: socket: %s", strerror(e));
 		return -e;
 	}
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(fd, sa, salen) || listen(fd, 16)) {
+	if (bind(fd, sa, salen) || listen(fd, 64)) {
 		e = errno;
 		close(fd);
 		snprintf(err, errlen, "--metrics %s:%u: cannot listen: %s", hp->host, hp->port,
@@ -697,7 +502,9 @@ int fphint_metrics_check_listen(const char *listen, char *err, size_t errlen)
 int fphint_metrics_open(struct fphint_metrics **out, const struct fphint_metrics_config *cfg,
 			char *err, size_t errlen)
 {
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
 	struct fphint_hostport hp;
+	sigset_t all, old;
 	struct fphint_metrics *m;
 	int ret;
 
@@ -710,33 +517,71 @@ int fphint_metrics_open(struct fphint_metrics **out, const struct fphint_metrics
 		snprintf(err, errlen, "metrics: out of memory");
 		return -ENOMEM;
 	}
+	m->listen_fd = -1;
 	pthread_mutex_init(&m->lock, NULL);
-	snprintf(m->module_stats, sizeof(m->module_stats), "%s",
-		 cfg->module_stats ? cfg->module_stats : FPHINT_MODULE_STATS_PATH);
 	snprintf(m->version, sizeof(m->version), "%s", cfg->version ? cfg->version : "");
+	if (cfg->web_config) {
+		/* Whatever is wrong with it (even a missing file) is a bad value. */
+		ret = fphint_web_config_load(cfg->web_config, &m->web, err, errlen);
+		if (ret) {
+			ret = -EINVAL;
+			goto fail;
+		}
+	}
 	m->listen_fd = fphint_metrics_listen(&hp, err, errlen);
 	if (m->listen_fd < 0) {
 		ret = m->listen_fd;
 		m->listen_fd = -1;
-		fphint_metrics_stop(m);
-		return ret;
+		goto fail;
+	}
+	if (m->web.cert_pem)
+		flags |= MHD_USE_TLS;
+	err[0] = '\0';
+	m->log = (struct fphint_http_log){err, errlen};
+	/*
+	 * The server's threads inherit this mask: with every signal blocked
+	 * there, the agent's SIGUSR1/SIGTERM reach its sigtimedwait loop
+	 * instead of killing the process from a server thread.
+	 */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	/* The TLS options are only passed with TLS: MHD refuses them otherwise. */
+	m->daemon = MHD_start_daemon(
+		flags, 0, NULL, NULL, fphint_http_request, m, MHD_OPTION_EXTERNAL_LOGGER,
+		fphint_http_logger, &m->log, MHD_OPTION_LISTEN_SOCKET, m->listen_fd,
+		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)FPHINT_HTTP_THREADS,
+		MHD_OPTION_CONNECTION_LIMIT, (unsigned)FPHINT_HTTP_MAX_CONNECTIONS,
+		MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)FPHINT_HTTP_MAX_PER_IP,
+		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)FPHINT_HTTP_TIMEOUT_S,
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)FPHINT_HTTP_MEMORY,
+		m->web.cert_pem ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, m->web.cert_pem,
+		MHD_OPTION_HTTPS_MEM_KEY, m->web.key_pem, MHD_OPTION_END);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	m->log.err = NULL;
+	if (!m->daemon) {
+		if (!err[0])
+			snprintf(err, errlen, "metrics: the HTTP server did not start");
+		ret = -EINVAL;
+		goto fail;
 	}
 	*out = m;
 	return 0;
+fail:
+	fphint_metrics_stop(m);
+	return ret;
+}
+
+bool fphint_metrics_tls(const struct fphint_metrics *m)
+{
+	return m->web.cert_pem != NULL;
 }
 
 int fphint_metrics_run(struct fphint_metrics *m, const struct fphint_pins *pins, char *err,
 		       size_t errlen)
 {
-	int ret;
-
-	m->pins = pins;
-	ret = pthread_create(&m->thread, NULL, fphint_metrics_thread, m);
-	if (ret) {
-		snprintf(err, errlen, "metrics: thread: %s", strerror(ret));
-		return -ret;
-	}
-	m->thread_started = true;
+	(void)err;
+	(void)errlen;
+	atomic_store(&m->pins, pins);
 	return 0;
 }
 
@@ -744,11 +589,12 @@ void fphint_metrics_stop(struct fphint_metrics *m)
 {
 	if (!m)
 		return;
-	atomic_store(&m->stop, true);
-	if (m->thread_started)
-		pthread_join(m->thread, NULL);
+	/* Joins the server's threads: no request is running after this. */
+	if (m->daemon)
+		MHD_stop_daemon(m->daemon);
 	if (m->listen_fd >= 0)
 		close(m->listen_fd);
+	fphint_web_config_free(&m->web);
 	pthread_mutex_destroy(&m->lock);
 	free(m);
 }

@@ -2,6 +2,7 @@
 /*
  * fphint_pins.c - open, validate and map the pinned fphint maps.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +21,38 @@ int fphint_pin_path(char *buf, size_t len, const char *dir, const char *name)
 	int n = snprintf(buf, len, "%s/%s", dir, name);
 
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+static bool fphint_is_link_pin(const char *name)
+{
+	return !strncmp(name, FPHINT_PIN_LINK_PREFIX, strlen(FPHINT_PIN_LINK_PREFIX));
+}
+
+int fphint_pins_walk(const char *dir, fphint_pin_fn fn, void *ctx)
+{
+	char path[4096];
+	struct dirent *de;
+	int pass, ret = 0;
+	DIR *d;
+
+	for (pass = 0; pass < 2 && !ret; pass++) {
+		d = opendir(dir);
+		if (!d)
+			return errno == ENOENT ? 0 : -errno;
+		while (!ret && (de = readdir(d))) {
+			bool link = fphint_is_link_pin(de->d_name);
+
+			if (link != (pass == 0) ||
+			    (!link && strcmp(de->d_name, FPHINT_PIN_BITMAP) &&
+			     strcmp(de->d_name, FPHINT_PIN_META) &&
+			     strcmp(de->d_name, FPHINT_PIN_STATS)) ||
+			    fphint_pin_path(path, sizeof(path), dir, de->d_name))
+				continue;
+			ret = fn(de->d_name, path, link, ctx);
+		}
+		closedir(d);
+	}
+	return ret;
 }
 
 /* What kind of BPF object fd is, from /proc/self/fdinfo: 'm', 'p', 'l' or 0. */
@@ -116,8 +149,10 @@ fail:
 
 void fphint_pins_close(struct fphint_pins *p)
 {
-	if (p->words && p->words != MAP_FAILED)
+	if (p->words)
 		munmap(p->words, (size_t)p->nr_words * sizeof(struct fphint_word));
+	if (p->live)
+		munmap(p->live, sizeof(*p->live));
 	if (p->bitmap_fd >= 0)
 		close(p->bitmap_fd);
 	if (p->meta_fd >= 0)
@@ -133,13 +168,6 @@ int fphint_meta_read(const struct fphint_pins *p, struct fphint_meta *m)
 	uint32_t zero = 0;
 
 	return bpf_map_lookup_elem(p->meta_fd, &zero, m) ? -errno : 0;
-}
-
-int fphint_meta_write(const struct fphint_pins *p, const struct fphint_meta *m)
-{
-	uint32_t zero = 0;
-
-	return bpf_map_update_elem(p->meta_fd, &zero, m, BPF_ANY) ? -errno : 0;
 }
 
 int fphint_stats_sum(const struct fphint_pins *p, struct fphint_stats *sum)
@@ -176,7 +204,7 @@ int fphint_pins_open(struct fphint_pins *p, const char *dir, char *err, size_t e
 {
 	static const struct fphint_map_shape shapes[] = {
 		{FPHINT_PIN_BITMAP, BPF_MAP_TYPE_ARRAY, sizeof(struct fphint_word), BPF_F_MMAPABLE},
-		{FPHINT_PIN_META, BPF_MAP_TYPE_ARRAY, sizeof(struct fphint_meta), 0},
+		{FPHINT_PIN_META, BPF_MAP_TYPE_ARRAY, sizeof(struct fphint_meta), BPF_F_MMAPABLE},
 		{FPHINT_PIN_STATS, BPF_MAP_TYPE_PERCPU_ARRAY, sizeof(struct fphint_stats), 0},
 	};
 	struct bpf_map_info info[3];
@@ -257,6 +285,13 @@ int fphint_pins_open(struct fphint_pins *p, const char *dir, char *err, size_t e
 		ret = -errno;
 		p->words = NULL;
 		snprintf(err, errlen, "%s/%s: mmap: %s", dir, FPHINT_PIN_BITMAP, strerror(-ret));
+		goto fail;
+	}
+	p->live = mmap(NULL, sizeof(*p->live), PROT_READ | PROT_WRITE, MAP_SHARED, p->meta_fd, 0);
+	if (p->live == MAP_FAILED) {
+		ret = -errno;
+		p->live = NULL;
+		snprintf(err, errlen, "%s/%s: mmap: %s", dir, FPHINT_PIN_META, strerror(-ret));
 		goto fail;
 	}
 	strcpy(p->dir, dir);

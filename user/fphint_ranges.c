@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
- * fphint_ranges.c - bit ranges and run iteration (see fphint_ranges.h).
+ * fphint_ranges.c - run iteration over the map (see fphint_ranges.h).
  */
 #include "fphint_ranges.h"
 
@@ -10,77 +10,6 @@
  * aliasing rules, so loads go through a type that may alias anything.
  */
 typedef uint64_t __attribute__((may_alias)) alias_u64;
-
-/* Bits [lo, hi) of one word, 0 <= lo < hi <= 64. */
-static inline uint64_t word_mask(unsigned lo, unsigned hi)
-{
-	uint64_t upto_hi = hi == FPHINT_BITS_PER_WORD ? ~0ULL : (1ULL << hi) - 1;
-
-	return upto_hi & (~0ULL << lo);
-}
-
-/*
- * Runs body for every word w touched by [start, end) (end > start) with
- * mask = the bits of w inside the range; middle words get a full mask.
- */
-#define FOR_EACH_MASKED_WORD(start, end, w, mask, body)                                            \
-	do {                                                                                       \
-		uint64_t w_first_ = (start) / FPHINT_BITS_PER_WORD;                                \
-		uint64_t w_last_ = ((end)-1) / FPHINT_BITS_PER_WORD;                               \
-		for (uint64_t w = w_first_; w <= w_last_; w++) {                                   \
-			unsigned lo_ = w == w_first_ ? (start) % FPHINT_BITS_PER_WORD : 0;         \
-			unsigned hi_ = w == w_last_ ? ((end)-1) % FPHINT_BITS_PER_WORD + 1         \
-						    : FPHINT_BITS_PER_WORD;                        \
-			uint64_t mask = word_mask(lo_, hi_);                                       \
-			body;                                                                      \
-		}                                                                                  \
-	} while (0)
-
-void fphint_bits_set_range(uint64_t *bits, uint64_t start, uint64_t end)
-{
-	if (end <= start)
-		return;
-	FOR_EACH_MASKED_WORD(start, end, w, m, bits[w] |= m);
-}
-
-void fphint_bits_clear_range(uint64_t *bits, uint64_t start, uint64_t end)
-{
-	if (end <= start)
-		return;
-	FOR_EACH_MASKED_WORD(start, end, w, m, bits[w] &= ~m);
-}
-
-uint64_t fphint_bits_count_range(const uint64_t *bits, uint64_t start, uint64_t end)
-{
-	uint64_t n = 0;
-
-	if (end <= start)
-		return 0;
-	FOR_EACH_MASKED_WORD(start, end, w, m, n += (uint64_t)__builtin_popcountll(bits[w] & m));
-	return n;
-}
-
-bool fphint_bits_all_set(const uint64_t *bits, uint64_t start, uint64_t end)
-{
-	bool all = true;
-
-	if (end <= start)
-		return true;
-	FOR_EACH_MASKED_WORD(start, end, w, m, all = all && (bits[w] & m) == m);
-	return all;
-}
-
-void fphint_bits_and(uint64_t *dst, const uint64_t *src, size_t nwords)
-{
-	for (size_t i = 0; i < nwords; i++)
-		dst[i] &= src[i];
-}
-
-void fphint_bits_andnot(uint64_t *dst, const uint64_t *src, size_t nwords)
-{
-	for (size_t i = 0; i < nwords; i++)
-		dst[i] &= ~src[i];
-}
 
 void fphint_run_iter_init_strided(struct fphint_run_iter *it, const uint64_t *a, size_t a_stride,
 				  const uint64_t *b, size_t b_stride, uint64_t nr_bits)
@@ -93,11 +22,6 @@ void fphint_run_iter_init_strided(struct fphint_run_iter *it, const uint64_t *a,
 		.nr_bits = nr_bits,
 		.nr_words = fphint_bits_words(nr_bits),
 	};
-}
-
-void fphint_run_iter_init(struct fphint_run_iter *it, const uint64_t *bits, uint64_t nr_bits)
-{
-	fphint_run_iter_init_strided(it, bits, 1, NULL, 0, nr_bits);
 }
 
 void fphint_run_iter_init_words(struct fphint_run_iter *it, const struct fphint_word *words,
@@ -125,7 +49,7 @@ static uint64_t load_word(const struct fphint_run_iter *it, uint64_t i)
 	if (b)
 		v &= __atomic_load_n(&b[i * it->b_stride], __ATOMIC_RELAXED);
 	if (i == it->nr_words - 1 && tail)
-		v &= word_mask(0, tail);
+		v &= (1ULL << tail) - 1;
 	return v;
 }
 

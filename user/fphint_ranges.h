@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
- * fphint_ranges.h - bit operations over arrays of 64-bit words, and
+ * fphint_ranges.h - bit tests over arrays of 64-bit words, and
  * iteration of set bits as coalesced [start, end) runs.
  *
  * Bit i lives in bit (i % 64) of word i / 64, the layout of the pinned
@@ -31,27 +31,6 @@ static inline bool fphint_bit_test(const uint64_t *bits, uint64_t i)
 	return (bits[i / FPHINT_BITS_PER_WORD] >> (i % FPHINT_BITS_PER_WORD)) & 1;
 }
 
-static inline void fphint_bit_set(uint64_t *bits, uint64_t i)
-{
-	bits[i / FPHINT_BITS_PER_WORD] |= 1ULL << (i % FPHINT_BITS_PER_WORD);
-}
-
-static inline void fphint_bit_clear(uint64_t *bits, uint64_t i)
-{
-	bits[i / FPHINT_BITS_PER_WORD] &= ~(1ULL << (i % FPHINT_BITS_PER_WORD));
-}
-
-/* Set / clear bits [start, end); nothing when end <= start. */
-void fphint_bits_set_range(uint64_t *bits, uint64_t start, uint64_t end);
-void fphint_bits_clear_range(uint64_t *bits, uint64_t start, uint64_t end);
-/* Number of set bits in [start, end). */
-uint64_t fphint_bits_count_range(const uint64_t *bits, uint64_t start, uint64_t end);
-/* true when every bit of [start, end) is set (vacuously for an empty range). */
-bool fphint_bits_all_set(const uint64_t *bits, uint64_t start, uint64_t end);
-/* dst[i] &= src[i], dst[i] &= ~src[i], for i in [0, nwords). */
-void fphint_bits_and(uint64_t *dst, const uint64_t *src, size_t nwords);
-void fphint_bits_andnot(uint64_t *dst, const uint64_t *src, size_t nwords);
-
 /*
  * Iterator over the set bits of (a & b) as maximal runs.  a and b are read
  * word by word with a stride (in uint64_t units), so the `free` and
@@ -74,9 +53,7 @@ struct fphint_run {
 	uint64_t start, end; /* [start, end) */
 };
 
-/* Iterate the set bits of a plain array of fphint_bits_words(nr_bits) words. */
-void fphint_run_iter_init(struct fphint_run_iter *it, const uint64_t *bits, uint64_t nr_bits);
-/* General form: bits of (a[i * a_stride] & b[i * b_stride]). */
+/* Bits of (a[i * a_stride] & b[i * b_stride]); b may be NULL. */
 void fphint_run_iter_init_strided(struct fphint_run_iter *it, const uint64_t *a, size_t a_stride,
 				  const uint64_t *b, size_t b_stride, uint64_t nr_bits);
 /*

@@ -12,7 +12,6 @@
  * only produces stale candidates, which consumers confirm under
  * zone->lock anyway.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stddef.h>
@@ -24,19 +23,12 @@
 #include <bpf/bpf.h>
 #include "fphint_tracker.h"
 #include "fphint_kpage.h"
+#include "fphint_time.h"
 
 /* Words handled per kpageflags read (8192 pfns, 64 KiB of flags). */
 #define FPHINT_RECONCILE_CHUNK_WORDS 128
 /* Attempts per word before leaving it to BPF (it is being changed now). */
 #define FPHINT_RECONCILE_MAX_RETRIES 4
-
-static uint64_t fphint_now_ns(clockid_t clk)
-{
-	struct timespec ts;
-
-	clock_gettime(clk, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 int fphint_link_prog_info(int link_fd, struct bpf_link_info *li, struct bpf_prog_info *pi,
 			  uint32_t *prog_info_len)
@@ -58,43 +50,46 @@ int fphint_link_prog_info(int link_fd, struct bpf_link_info *li, struct bpf_prog
 	return ret;
 }
 
+struct fphint_lost_sum {
+	uint64_t lost;
+	int found;
+};
+
+static int fphint_add_lost(const char *name, const char *path, bool link, void *ctx)
+{
+	struct fphint_lost_sum *sum = ctx;
+	struct bpf_link_info li;
+	struct bpf_prog_info pi;
+	uint32_t len;
+	int lfd, ok;
+
+	(void)name;
+	if (!link)
+		return 0;
+	lfd = bpf_obj_get(path);
+	if (lfd < 0)
+		return 0;
+	ok = !fphint_link_prog_info(lfd, &li, &pi, &len);
+	close(lfd);
+	if (ok &&
+	    len >= offsetof(struct bpf_prog_info, recursion_misses) + sizeof(pi.recursion_misses)) {
+		sum->lost += pi.recursion_misses;
+		sum->found++;
+	}
+	return 0;
+}
+
 int fphint_lost_events(const char *dir, uint64_t *lost, char *err, size_t errlen)
 {
-	char path[4096];
-	struct dirent *de;
-	int found = 0, ret = 0;
-	DIR *d;
+	struct fphint_lost_sum sum = {0};
+	int ret = fphint_pins_walk(dir, fphint_add_lost, &sum);
 
-	*lost = 0;
-	d = opendir(dir);
-	if (!d) {
-		ret = -errno;
+	*lost = sum.lost;
+	if (ret) {
 		snprintf(err, errlen, "%s: %s", dir, strerror(-ret));
 		return ret;
 	}
-	while ((de = readdir(d))) {
-		struct bpf_link_info li;
-		struct bpf_prog_info pi;
-		uint32_t len;
-		int lfd, ok;
-
-		if (strncmp(de->d_name, FPHINT_PIN_LINK_PREFIX, strlen(FPHINT_PIN_LINK_PREFIX)))
-			continue;
-		if (snprintf(path, sizeof(path), "%s/%s", dir, de->d_name) >= (int)sizeof(path))
-			continue;
-		lfd = bpf_obj_get(path);
-		if (lfd < 0)
-			continue;
-		ok = !fphint_link_prog_info(lfd, &li, &pi, &len);
-		close(lfd);
-		if (ok && len >= offsetof(struct bpf_prog_info, recursion_misses) +
-					  sizeof(pi.recursion_misses)) {
-			*lost += pi.recursion_misses;
-			found++;
-		}
-	}
-	closedir(d);
-	if (!found) {
+	if (!sum.found) {
 		snprintf(err, errlen, "%s: no program reports recursion_misses", dir);
 		return -EOPNOTSUPP;
 	}
@@ -135,7 +130,6 @@ int fphint_reconcile(struct fphint_pins *p, struct fphint_reconcile_result *r, c
 {
 	uint64_t olds[FPHINT_RECONCILE_CHUNK_WORDS], truth[FPHINT_RECONCILE_CHUNK_WORDS];
 	uint64_t nr_words, w0, t0 = fphint_now_ns(CLOCK_MONOTONIC);
-	struct fphint_meta m;
 	int kfd, ret = 0;
 
 	memset(r, 0, sizeof(*r));
@@ -170,28 +164,23 @@ int fphint_reconcile(struct fphint_pins *p, struct fphint_reconcile_result *r, c
 	}
 	r->elapsed_ns = fphint_now_ns(CLOCK_MONOTONIC) - t0;
 
-	/* Read-modify-write of meta; two concurrent reconciles may lose a count. */
-	ret = fphint_meta_read(p, &m);
-	if (ret) {
-		snprintf(err, errlen, "meta read: %s", strerror(-ret));
-		goto out;
-	}
-	m.reconcile_runs++;
-	m.reconcile_set += r->bits_set;
-	m.reconcile_cleared += r->bits_cleared;
-	m.last_reconcile_at = fphint_now_ns(CLOCK_REALTIME);
+	/* The reconcile fields of meta, in place: concurrent passes add up. */
+	__atomic_fetch_add(&p->live->reconcile_runs, 1, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&p->live->reconcile_set, r->bits_set, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&p->live->reconcile_cleared, r->bits_cleared, __ATOMIC_RELAXED);
+	__atomic_store_n(&p->live->last_reconcile_at, fphint_now_ns(CLOCK_REALTIME),
+			 __ATOMIC_RELAXED);
 	{
 		uint64_t lost;
 		char ignored[128];
 
 		/* Kernels without recursion_misses keep the last value. */
 		if (p->dir[0] && !fphint_lost_events(p->dir, &lost, ignored, sizeof(ignored)))
-			m.lost_events = lost;
+			__atomic_store_n(&p->live->lost_events, lost, __ATOMIC_RELAXED);
 	}
-	p->meta = m;
-	ret = fphint_meta_write(p, &m);
+	ret = fphint_meta_read(p, &p->meta);
 	if (ret)
-		snprintf(err, errlen, "meta write: %s", strerror(-ret));
+		snprintf(err, errlen, "meta read: %s", strerror(-ret));
 out:
 	close(kfd);
 	return ret;

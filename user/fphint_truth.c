@@ -19,6 +19,7 @@
 
 #include "fphint_kpage.h"
 #include "fphint_ranges.h"
+#include "fphint_time.h"
 #include "fphint_truth.h"
 #include "fphint_truth.skel.h"
 
@@ -36,40 +37,16 @@
  */
 #define TRUTH_BATCH (1u << 13)
 
-static uint64_t now_ns(void)
+static int fphint_zone_pcp(const struct fphint_zone *z, void *ctx)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	*(uint64_t *)ctx += z->pcp_count;
+	return 0;
 }
 
 int fphint_zoneinfo_pcp_count(uint64_t *count, char *err, size_t errlen)
 {
-	FILE *f = fopen("/proc/zoneinfo", "re");
-	char line[256];
-	unsigned long long n;
-	uint64_t sum = 0;
-	bool in_pagesets = false;
-
-	if (!f) {
-		int e = errno;
-
-		snprintf(err, errlen, "/proc/zoneinfo: %s", strerror(e));
-		return -e;
-	}
-	/* "count:" also appears elsewhere in newer kernels; only take the pagesets'. */
-	while (fgets(line, sizeof(line), f)) {
-		if (strstr(line, "pagesets"))
-			in_pagesets = true;
-		else if (!strncmp(line, "Node", 4))
-			in_pagesets = false;
-		else if (in_pagesets && sscanf(line, " count: %llu", &n) == 1)
-			sum += n;
-	}
-	fclose(f);
-	*count = sum;
-	return 0;
+	*count = 0;
+	return fphint_zoneinfo_read(FPHINT_ZONEINFO_PATH, fphint_zone_pcp, count, err, errlen);
 }
 
 bool fphint_truth_exceeds(uint64_t bad, uint64_t free_truth, uint64_t max_ppm)
@@ -319,7 +296,7 @@ static int verify_chunk(const struct fphint_pins *p, int kfd, struct pcp_walker 
 int fphint_truth_verify(const struct fphint_pins *p, struct fphint_truth_result *r, char *err,
 			size_t errlen)
 {
-	uint64_t t0 = now_ns(), nr_pfns = p->meta.nr_pfns;
+	uint64_t t0 = fphint_now_ns(CLOCK_MONOTONIC), nr_pfns = p->meta.nr_pfns;
 	struct pcp_walker walker;
 	struct chunk_bits *bits = NULL;
 	int kfd, rc = 0;
@@ -366,6 +343,6 @@ int fphint_truth_verify(const struct fphint_pins *p, struct fphint_truth_result 
 		walker_close(&walker);
 	free(bits);
 	close(kfd);
-	r->elapsed_ns = now_ns() - t0;
+	r->elapsed_ns = fphint_now_ns(CLOCK_MONOTONIC) - t0;
 	return rc;
 }

@@ -8,7 +8,6 @@
  * adopts the pins instead of attaching a second copy.
  */
 #include <argp.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -31,6 +30,7 @@
 #include "fphint_kpage.h"
 #include "fphint_metrics.h"
 #include "fphint_pins.h"
+#include "fphint_time.h"
 #include "fphint_tracker.h"
 #include "fphint.skel.h"
 
@@ -53,8 +53,8 @@ static struct fphintd_opts {
 	long interval;
 	bool teardown_on_exit, teardown, once;
 	int verbose;
-	const char *metrics;	  /* ADDR:PORT, NULL = no metrics server */
-	const char *module_stats; /* NULL = the module's debugfs file */
+	const char *metrics;	/* ADDR:PORT, NULL = no metrics server */
+	const char *web_config; /* --web-config-file, NULL = plain HTTP, no users */
 } opts = {FPHINT_PIN_DIR, FPHINTD_DEFAULT_INTERVAL, false, false, false, 0, NULL, NULL};
 
 /* The metrics server, when --metrics is given (NULL otherwise). */
@@ -98,7 +98,7 @@ enum {
 	OPT_PIN_DIR,
 	OPT_INTERVAL,
 	OPT_METRICS,
-	OPT_MODULE_STATS,
+	OPT_WEB_CONFIG,
 };
 
 static const struct argp_option fphintd_options[] = {
@@ -112,12 +112,12 @@ static const struct argp_option fphintd_options[] = {
 	{"once", OPT_ONCE, NULL, 0, "create or adopt, seed, reconcile, then exit leaving it pinned",
 	 0},
 	{"metrics", OPT_METRICS, "ADDR:PORT", 0,
-	 "serve Prometheus metrics on http://ADDR:PORT/metrics (numeric address or localhost, "
+	 "serve Prometheus metrics on http(s)://ADDR:PORT/metrics (numeric address or localhost, "
 	 "e.g. 127.0.0.1:9464; default: off)",
 	 0},
-	{"module-stats", OPT_MODULE_STATS, "FILE", 0,
-	 "fphint_balloon statistics file read for the metrics (default " FPHINT_MODULE_STATS_PATH
-	 ")",
+	{"web-config-file", OPT_WEB_CONFIG, "FILE", 0,
+	 "TLS certificate and basic auth users of the metrics endpoint, in the format of "
+	 "Prometheus exporters' --web.config.file (default: plain HTTP, no authentication)",
 	 0},
 	{"verbose", 'v', NULL, 0, "more logging (twice: libbpf debug)", 0},
 	{0},
@@ -125,41 +125,32 @@ static const struct argp_option fphintd_options[] = {
 
 static error_t fphintd_parse(int key, char *arg, struct argp_state *state)
 {
-	char *end;
+	char err[256];
+	uint64_t v;
 
 	switch (key) {
 	case OPT_PIN_DIR:
-		if (!*arg || strlen(arg) >= 200) {
-			logmsg("--pin-dir: bad directory '%s'", arg);
-			exit(FPHINTD_EXIT_USAGE);
-		}
+		if (!*arg || strlen(arg) >= 200)
+			argp_error(state, "--pin-dir: bad directory '%s'", arg);
 		opts.pin_dir = arg;
 		break;
 	case OPT_INTERVAL:
-		errno = 0;
-		opts.interval = strtol(arg, &end, 10);
-		if (errno || end == arg || *end || opts.interval < 0 || opts.interval > 86400) {
-			logmsg("--reconcile-interval: '%s' is not a number of seconds in 0..86400",
-			       arg);
-			exit(FPHINTD_EXIT_USAGE);
-		}
+		if (fphint_parse_u64(arg, &v, err, sizeof(err)) || v > 86400)
+			argp_error(state,
+				   "--reconcile-interval: '%s' is not a number of seconds in "
+				   "0..86400",
+				   arg);
+		opts.interval = (long)v;
 		break;
-	case OPT_METRICS: {
-		char err[256];
-
-		if (fphint_metrics_check_listen(arg, err, sizeof(err))) {
-			logmsg("--metrics: %s", err);
-			exit(FPHINTD_EXIT_USAGE);
-		}
+	case OPT_METRICS:
+		if (fphint_metrics_check_listen(arg, err, sizeof(err)))
+			argp_error(state, "--metrics: %s", err);
 		opts.metrics = arg;
 		break;
-	}
-	case OPT_MODULE_STATS:
-		if (!*arg || strlen(arg) >= 250) {
-			logmsg("--module-stats: bad file name '%s'", arg);
-			exit(FPHINTD_EXIT_USAGE);
-		}
-		opts.module_stats = arg;
+	case OPT_WEB_CONFIG:
+		if (!*arg)
+			argp_error(state, "--web-config-file: empty file name");
+		opts.web_config = arg;
 		break;
 	case OPT_TEARDOWN_ON_EXIT:
 		opts.teardown_on_exit = true;
@@ -174,138 +165,70 @@ static error_t fphintd_parse(int key, char *arg, struct argp_state *state)
 		opts.verbose++;
 		break;
 	case ARGP_KEY_ARG:
-		logmsg("unexpected argument '%s'", arg);
-		exit(FPHINTD_EXIT_USAGE);
-	case ARGP_KEY_ERROR:
+		argp_error(state, "unexpected argument '%s'", arg);
 		break;
 	default:
-		(void)state;
 		return ARGP_ERR_UNKNOWN;
 	}
 	return 0;
 }
 
-/* The argument argp choked on: an unknown option or one missing its value. */
-static const char *fphintd_bad_arg(int argc, char **argv)
-{
-	const struct argp_option *o;
-	int i;
-
-	for (i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		size_t len;
-		int hits = 0;
-		bool takes_arg = false;
-
-		if (!strcmp(a, "--"))
-			break;
-		if (strncmp(a, "--", 2))
-			continue; /* short options are all flags but -v, checked by argp */
-		len = strcspn(a + 2, "=");
-		for (o = fphintd_options; o->name; o++) {
-			if (!strncmp(o->name, a + 2, len)) {
-				hits++;
-				takes_arg = o->arg != NULL;
-			}
-		}
-		if (hits != 1 && strncmp("help", a + 2, len) && strncmp("usage", a + 2, len) &&
-		    strncmp("version", a + 2, len))
-			return a;
-		if (takes_arg && !a[2 + len] && ++i >= argc)
-			return a;
-	}
-	return NULL;
-}
-
-/* argp's own messages are two lines; name the offending argument in one. */
+/* argp reports bad options and values itself, then exits 2 (argp_err_exit_status). */
 static void fphintd_parse_args(int argc, char **argv)
 {
 	static const struct argp argp = {
 		fphintd_options, fphintd_parse, NULL, fphintd_doc, NULL, NULL, NULL};
-	const char *bad;
-	int i;
 
-	/*
-	 * ARGP_NO_ERRS implies ARGP_NO_EXIT, under which --help would print
-	 * and then carry on: let argp handle those requests the normal way.
-	 */
-	for (i = 1; i < argc && strcmp(argv[i], "--"); i++) {
-		if (!strcmp(argv[i], "-?") || !strcmp(argv[i], "-V") ||
-		    (!strncmp(argv[i], "--", 2) && argv[i][2] &&
-		     (!strncmp("help", argv[i] + 2, strlen(argv[i] + 2)) ||
-		      !strncmp("usage", argv[i] + 2, strlen(argv[i] + 2)) ||
-		      !strncmp("version", argv[i] + 2, strlen(argv[i] + 2))))) {
-			argp_parse(&argp, argc, argv, 0, NULL, NULL);
-			exit(FPHINTD_EXIT_USAGE); /* not reached: argp exits */
-		}
-	}
-	if (!argp_parse(&argp, argc, argv, ARGP_NO_ERRS, NULL, NULL))
-		return;
-	bad = fphintd_bad_arg(argc, argv);
-	if (bad)
-		logmsg("unknown option or missing value: '%s' (see --help)", bad);
-	else
-		logmsg("bad command line (see --help)");
-	exit(FPHINTD_EXIT_USAGE);
+	argp_err_exit_status = FPHINTD_EXIT_USAGE;
+	argp_parse(&argp, argc, argv, 0, NULL, NULL);
 }
 
 /* ---- pins ------------------------------------------------------------- */
 
-static bool fphintd_is_our_pin(const char *name)
+struct fphintd_removal {
+	int removed, ret;
+};
+
+static int fphintd_remove_pin(const char *name, const char *path, bool link, void *ctx)
 {
-	return !strcmp(name, FPHINT_PIN_BITMAP) || !strcmp(name, FPHINT_PIN_META) ||
-	       !strcmp(name, FPHINT_PIN_STATS) ||
-	       !strncmp(name, FPHINT_PIN_LINK_PREFIX, strlen(FPHINT_PIN_LINK_PREFIX));
+	struct fphintd_removal *r = ctx;
+
+	(void)name;
+	(void)link;
+	if (unlink(path))
+		r->ret = -errno;
+	else
+		r->removed++;
+	return 0;
 }
 
-/* Remove our pins from dir (links first: programs detach), then dir. */
+/* Remove our pins from dir (the walk gives links first: programs detach), then dir. */
 static int fphintd_remove_pins(const char *dir, int *removed)
 {
-	char path[256];
-	struct dirent *de;
-	int pass, ret = 0;
-	DIR *d;
+	struct fphintd_removal r = {0, 0};
+	int ret = fphint_pins_walk(dir, fphintd_remove_pin, &r);
 
-	*removed = 0;
-	for (pass = 0; pass < 2; pass++) {
-		d = opendir(dir);
-		if (!d)
-			return errno == ENOENT ? 0 : -errno;
-		while ((de = readdir(d))) {
-			bool link = !strncmp(de->d_name, FPHINT_PIN_LINK_PREFIX,
-					     strlen(FPHINT_PIN_LINK_PREFIX));
-
-			if (!fphintd_is_our_pin(de->d_name) || link != (pass == 0))
-				continue;
-			if (fphint_pin_path(path, sizeof(path), dir, de->d_name))
-				continue;
-			if (unlink(path))
-				ret = -errno;
-			else
-				(*removed)++;
-		}
-		closedir(d);
-	}
+	*removed = r.removed;
+	if (ret)
+		return ret;
 	/* Only an empty directory goes; the bpffs root is never removed. */
 	if (strcmp(dir, FPHINTD_BPFFS) && rmdir(dir) && errno != ENOENT && errno != ENOTEMPTY)
-		ret = ret ? ret : -errno;
-	return ret;
+		r.ret = r.ret ? r.ret : -errno;
+	return r.ret;
 }
 
-/* First of our pin names present in dir (into buf), false if none. */
-static bool fphintd_leftover_pin(const char *dir, char *buf, size_t len)
+static int fphintd_first_pin(const char *name, const char *path, bool link, void *ctx)
 {
-	struct dirent *de;
-	bool found = false;
-	DIR *d = opendir(dir);
+	(void)name;
+	(void)link;
+	snprintf(ctx, 256, "%s", path);
+	return 1;
+}
 
-	if (!d)
-		return false;
-	while (!found && (de = readdir(d)))
-		found = fphintd_is_our_pin(de->d_name) &&
-			!fphint_pin_path(buf, len, dir, de->d_name);
-	closedir(d);
-	return found;
+/* First of our pin names present in dir (into buf, 256 bytes), false if none. */
+static bool fphintd_leftover_pin(const char *dir, char *buf)
+{
+	return fphint_pins_walk(dir, fphintd_first_pin, buf) == 1;
 }
 
 /* Link pins expected for the tracker programs, e.g. link_fphint_page_free. */
@@ -360,18 +283,10 @@ static int fphintd_check_links(const char *dir, char *err, size_t errlen)
 
 /* ---- create ----------------------------------------------------------- */
 
-static uint64_t fphintd_realtime_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 /*
  * Load, attach, pin.  Attaching comes before seeding so no event is
  * missed while the seed runs.  On failure everything this call created
- * is destroyed and unpinned.
+ * is destroyed and unpinned (libbpf knows what it pinned).
  */
 static int fphintd_create(const char *dir, char *err, size_t errlen)
 {
@@ -382,10 +297,9 @@ static int fphintd_create(const char *dir, char *err, size_t errlen)
 	struct bpf_program *prog;
 	struct fphint_meta meta = {};
 	struct fphint *skel = NULL;
-	bool made_dir = false;
+	bool made_dir = false, maps_pinned = false;
 	char path[256];
-	char pinned[3 + 16][256]; /* what this run pinned, to undo on failure */
-	int ret, nlinks = 0, npinned = 0, i;
+	int ret, nlinks = 0, i;
 	uint32_t zero = 0;
 
 	ret = fphint_agent_geometry(&g, err, errlen);
@@ -412,7 +326,10 @@ static int fphintd_create(const char *dir, char *err, size_t errlen)
 	maps[0] = skel->maps.bitmap;
 	maps[1] = skel->maps.meta;
 	maps[2] = skel->maps.stats;
-	/* meta first, so a pin set that exists is never without magic. */
+	/*
+	 * meta before any pin, so a pin set that exists is never without
+	 * magic.  The only whole-element write: nobody else can see the map.
+	 */
 	meta.magic = FPHINT_MAGIC;
 	meta.layout_version = FPHINT_LAYOUT_VERSION;
 	meta.nr_pfns = g.nr_pfns;
@@ -441,15 +358,21 @@ static int fphintd_create(const char *dir, char *err, size_t errlen)
 		}
 		nlinks++;
 	}
+	/* The three maps (not the skeleton's .rodata) get a pin path; libbpf pins them. */
 	for (i = 0; i < 3; i++) {
 		fphint_pin_path(path, sizeof(path), dir, map_names[i]);
-		ret = bpf_map__pin(maps[i], path);
+		ret = bpf_map__set_pin_path(maps[i], path);
 		if (ret) {
-			snprintf(err, errlen, "%s: pin: %s", path, strerror(-ret));
+			snprintf(err, errlen, "%s: %s", path, strerror(-ret));
 			goto fail;
 		}
-		strcpy(pinned[npinned++], path);
 	}
+	ret = bpf_object__pin_maps(skel->obj, NULL);
+	if (ret) {
+		snprintf(err, errlen, "%s: pin maps: %s", dir, strerror(-ret));
+		goto fail;
+	}
+	maps_pinned = true;
 	i = 0;
 	bpf_object__for_each_program(prog, skel->obj)
 	{
@@ -460,7 +383,6 @@ static int fphintd_create(const char *dir, char *err, size_t errlen)
 			snprintf(err, errlen, "%s: pin: %s", path, strerror(-ret));
 			goto fail;
 		}
-		strcpy(pinned[npinned++], path);
 		i++;
 	}
 	logmsg("created: %d programs attached, pinned in %s", nlinks, dir);
@@ -472,11 +394,14 @@ static int fphintd_create(const char *dir, char *err, size_t errlen)
 	fphint__destroy(skel);
 	return 0;
 fail:
-	for (i = 0; i < nlinks; i++)
-		bpf_link__destroy(links[i]);
 	/* Links first, so the programs detach before their maps go. */
-	while (npinned > 0)
-		unlink(pinned[--npinned]);
+	for (i = 0; i < nlinks; i++) {
+		if (bpf_link__pin_path(links[i]))
+			bpf_link__unpin(links[i]);
+		bpf_link__destroy(links[i]);
+	}
+	if (maps_pinned)
+		bpf_object__unpin_maps(skel->obj, NULL);
 	if (made_dir)
 		rmdir(dir);
 	fphint__destroy(skel);
@@ -604,15 +529,17 @@ int main(int argc, char **argv)
 
 	/* The port is taken before any pin is touched: a busy port changes nothing. */
 	if (opts.metrics) {
-		struct fphint_metrics_config mc = {opts.metrics, opts.module_stats,
+		struct fphint_metrics_config mc = {opts.metrics, opts.web_config,
 						   argp_program_version};
 
 		ret = fphint_metrics_open(&metrics, &mc, err, sizeof(err));
 		if (ret) {
 			logmsg("%s", err);
-			return FPHINTD_EXIT_FAIL;
+			/* -EINVAL: the web configuration (or its certificate) is wrong. */
+			return ret == -EINVAL ? FPHINTD_EXIT_USAGE : FPHINTD_EXIT_FAIL;
 		}
-		logmsg("metrics on http://%s/metrics", opts.metrics);
+		logmsg("metrics on %s://%s/metrics", fphint_metrics_tls(metrics) ? "https" : "http",
+		       opts.metrics);
 	}
 
 	/* Signals are taken synchronously by sigtimedwait in the loop. */
@@ -626,7 +553,7 @@ int main(int argc, char **argv)
 	ret = fphint_pins_open(&pins, opts.pin_dir, err, sizeof(err));
 	if (ret == -ENOENT) {
 		/* Leftover links or meta without a bitmap are not ours to overwrite. */
-		if (fphintd_leftover_pin(opts.pin_dir, path, sizeof(path))) {
+		if (fphintd_leftover_pin(opts.pin_dir, path)) {
 			logmsg("%s: left without a bitmap (stale pins; remove with fphintd "
 			       "--teardown)",
 			       path);
@@ -678,18 +605,13 @@ int main(int argc, char **argv)
 		fphint_pins_close(&pins);
 		return FPHINTD_EXIT_FAIL;
 	}
-	{
-		struct fphint_meta m;
-
-		if (!fphint_meta_read(&pins, &m)) {
-			m.agent_pid = (uint64_t)getpid();
-			/* An agent killed before its seed left seeded_at 0: this pass seeded. */
-			if (!adopted || !m.seeded_at)
-				m.seeded_at = fphintd_realtime_ns();
-			fphint_meta_write(&pins, &m);
-			pins.meta = m;
-		}
-	}
+	/* The agent's own fields of meta, in place (fphint_layout.h). */
+	__atomic_store_n(&pins.live->agent_pid, (uint64_t)getpid(), __ATOMIC_RELAXED);
+	/* An agent killed before its seed left seeded_at 0: this pass seeded. */
+	if (!adopted || !pins.live->seeded_at)
+		__atomic_store_n(&pins.live->seeded_at, fphint_now_ns(CLOCK_REALTIME),
+				 __ATOMIC_RELAXED);
+	fphint_meta_read(&pins, &pins.meta);
 
 	ret = fphint_handover_maybe(pins.bitmap_fd, pins.meta_fd, err, sizeof(err));
 	if (ret < 0) {

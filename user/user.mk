@@ -12,7 +12,7 @@ USER_CFLAGS := $(CFLAGS_COMMON) -I$(TOP)/user -I$(BUILD)/include
 FPHINT_CLI := $(BUILD)/bin/fphint
 FPHINT_CLI_OBJS := $(BUILD)/obj/cli/fphint.o
 
-$(BUILD)/obj/cli/%.o: user/%.c $(wildcard user/*.h include/*.h) $(FPHINT_SKELS)
+$(BUILD)/obj/cli/%.o: user/%.c $(wildcard user/*.h include/*.h include/*.def) $(FPHINT_SKELS)
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) -c $< -o $@
 
@@ -28,13 +28,13 @@ ALL_TARGETS += $(FPHINT_CLI)
 # need neither libbpf nor the BPF skeletons.
 UNIT_CFLAGS := $(CFLAGS_COMMON) -I$(TOP)/user
 UNIT_LIBS := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null || echo -lcmocka)
-UNIT_TESTS := ranges json config
+UNIT_TESTS := ranges json config expo
 UNIT_BINS := $(patsubst %,$(BUILD)/tests/unit/test_%,$(UNIT_TESTS))
 
-$(BUILD)/obj/unit/%.o: user/%.c $(wildcard user/*.h include/*.h)
+$(BUILD)/obj/unit/%.o: user/%.c $(wildcard user/*.h include/*.h include/*.def)
 	@mkdir -p $(dir $@)
 	$(CC) $(UNIT_CFLAGS) -c $< -o $@
-$(BUILD)/obj/unit/test_%.o: tests/unit/test_%.c $(wildcard user/*.h include/*.h)
+$(BUILD)/obj/unit/test_%.o: tests/unit/test_%.c $(wildcard user/*.h include/*.h include/*.def)
 	@mkdir -p $(dir $@)
 	$(CC) $(UNIT_CFLAGS) -c $< -o $@
 $(BUILD)/tests/unit/test_%: $(BUILD)/obj/unit/test_%.o $(BUILD)/obj/unit/fphint_%.o

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
  * unit-kpage: the oracle's parsers on synthetic files (no root needed).
- * /proc/zoneinfo: max over zones of start_pfn + spanned, empty zones and
- * zones without start_pfn ignored.  /proc/kpageflags: KPF_BUDDY packed
+ * /proc/zoneinfo: every zone with its free and per-cpu pages; max over
+ * zones of start_pfn + spanned, empty zones and zones without start_pfn
+ * ignored.  /proc/kpageflags: KPF_BUDDY packed
  * into bits for any start and length, across read chunks, zero past the
  * end of the file.
  */
@@ -34,12 +35,35 @@ static void write_file(const char *path, const void *buf, size_t len)
 	fclose(f);
 }
 
+struct zone_sums {
+	int zones;
+	char first[32];
+	uint64_t free, pcp;
+};
+
+static int zone_sum(const struct fphint_zone *z, void *ctx)
+{
+	struct zone_sums *s = ctx;
+
+	if (!s->zones++)
+		snprintf(s->first, sizeof(s->first), "%s", z->name);
+	s->free += z->free_pages;
+	s->pcp += z->pcp_count;
+	return 0;
+}
+
 static void test_zoneinfo(const char *dir)
 {
+	struct zone_sums zones;
 	static const char zoneinfo[] = "Node 0, zone      DMA\n"
 				       "  pages free     3\n"
 				       "        spanned  4095\n"
 				       "        present  3998\n"
+				       "  pagesets\n"
+				       "    cpu: 0\n"
+				       "              count: 7\n"
+				       "    cpu: 1\n"
+				       "              count: 5\n"
 				       "  start_pfn:           1\n"
 				       "Node 0, zone   Normal\n"
 				       "        spanned  5505024\n"
@@ -58,6 +82,12 @@ static void test_zoneinfo(const char *dir)
 	ret = fphint_zoneinfo_max_pfn(path, &max, err, sizeof(err));
 	CHECK(ret == 0 && max == 1048576 + 5505024, "zoneinfo: ret %d max %llu (%s)", ret,
 	      (unsigned long long)max, err);
+	zones = (struct zone_sums){0};
+	ret = fphint_zoneinfo_read(path, zone_sum, &zones, err, sizeof(err));
+	CHECK(ret == 0 && zones.zones == 4 && zones.free == 3 && zones.pcp == 12 &&
+		      !strcmp(zones.first, "DMA"),
+	      "zoneinfo: ret %d, %d zones (first %s), %llu free, %llu pcp", ret, zones.zones,
+	      zones.first, (unsigned long long)zones.free, (unsigned long long)zones.pcp);
 	write_file(path, "nothing here\n", 13);
 	ret = fphint_zoneinfo_max_pfn(path, &max, err, sizeof(err));
 	CHECK(ret < 0 && strstr(err, "no zone"), "zoneinfo without zones: ret %d '%s'", ret, err);

@@ -146,7 +146,7 @@ int main(int argc, char **argv)
 	uint64_t i, held_free = 0, fse = 0, freed_free = 0, npfn = 0, stale = 0, restored = 0;
 	uint64_t *truth, planted[MAX_PLANTED], nplanted = 0;
 	char err[512], self[PATH_MAX];
-	int ret;
+	int ret, kfd;
 	char *mem;
 
 	(void)argc;
@@ -212,7 +212,12 @@ int main(int argc, char **argv)
 	 * free for the second the pass takes).
 	 */
 	truth = calloc((p.meta.nr_pfns + 63) / 64, sizeof(*truth));
-	ret = truth ? fphint_kpage_buddy(0, p.meta.nr_pfns, truth, err, sizeof(err)) : -ENOMEM;
+	kfd = open("/proc/kpageflags", O_RDONLY | O_CLOEXEC);
+	ret = kfd < 0  ? -errno
+	      : !truth ? -ENOMEM
+		       : fphint_kpage_buddy_fd(kfd, 0, p.meta.nr_pfns, truth, err, sizeof(err));
+	if (kfd >= 0)
+		close(kfd);
 	check(!ret, "read /proc/kpageflags");
 	npfn = fault_in(&mem, pfns, p.meta.nr_pfns);
 	for (i = 0; i < npfn; i++)

@@ -12,6 +12,7 @@
  *                               harmless (a stress test of confirmation)
  *   fphint-ctl-test release     drops the module's map
  *   fphint-ctl-test stats       prints the module's counters
+ *   fphint-ctl-test metrics     prints them as fphintd's /metrics does
  * Exit 0 on success, 1 on a failed check, 2 on bad usage.
  */
 #include <errno.h>
@@ -26,6 +27,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "fphint_expo.h"
 #include "fphint_ioctl.h"
 #include "fphint_layout.h"
 
@@ -222,24 +224,41 @@ static int fphint_all_free(void)
 	return 0;
 }
 
+/* Every counter and gauge of the table, "field=value" on one line. */
 static int fphint_stats_print(void)
 {
 	struct fphint_ctl_stats s;
 	int ctl = fphint_ctl_open();
+	unsigned i;
 
 	if (ioctl(ctl, FPHINT_IOC_STATS, &s)) {
 		perror("FPHINT_IOC_STATS");
 		return 1;
 	}
-	printf("map_attached=%llu rounds=%llu rounds_first=%llu rounds_abandoned=%llu "
-	       "rounds_unmapped=%llu pages_hinted=%llu ranges_hinted=%llu candidates=%llu "
-	       "candidates_rejected=%llu batches=%llu max_lock_hold_ns=%llu "
-	       "last_round_ns=%llu last_round_pages=%llu total_round_ns=%llu "
-	       "slow_device_waits=%llu inflated_pages=%llu max_device_wait_ns=%llu\n",
-	       s.map_attached, s.rounds, s.rounds_first, s.rounds_abandoned, s.rounds_unmapped,
-	       s.pages_hinted, s.ranges_hinted, s.candidates, s.candidates_rejected, s.batches,
-	       s.max_lock_hold_ns, s.last_round_ns, s.last_round_pages, s.total_round_ns,
-	       s.slow_device_waits, s.inflated_pages, s.max_device_wait_ns);
+	if (fphint_stats_mismatch(&s)) {
+		fprintf(stderr, "FPHINT_IOC_STATS: module table differs (size %u hash %#x)\n",
+			s.size, s.table_hash);
+		return 1;
+	}
+	for (i = 0; i < FPHINT_NR_STATS; i++)
+		if (fphint_stats_desc[i].kind != FPHINT_STAT_HISTOGRAM)
+			printf("%s%s=%llu", i ? " " : "", fphint_stats_desc[i].field,
+			       (unsigned long long)fphint_stat_value(&s, &fphint_stats_desc[i]));
+	printf("\n");
+	return 0;
+}
+
+/* The module's rows as fphintd exposes them (fphint_expo.c), for comparison. */
+static int fphint_metrics_print(void)
+{
+	struct fphint_ctl_stats s;
+	char why[256];
+
+	if (fphint_module_stats_read(NULL, &s, why, sizeof(why))) {
+		fprintf(stderr, "%s\n", why);
+		return 1;
+	}
+	fphint_expo_module(stdout, &s);
 	return 0;
 }
 
@@ -260,6 +279,8 @@ int main(int argc, char **argv)
 	}
 	if (argc == 2 && !strcmp(argv[1], "stats"))
 		return fphint_stats_print();
-	fprintf(stderr, "usage: fphint-ctl-test bogus|all-free|release|stats\n");
+	if (argc == 2 && !strcmp(argv[1], "metrics"))
+		return fphint_metrics_print();
+	fprintf(stderr, "usage: fphint-ctl-test bogus|all-free|release|stats|metrics\n");
 	return 2;
 }

@@ -20,11 +20,22 @@ window or more and the pages sent meanwhile are sent for nothing.  So fphint
 is also measured unthrottled (--line-rate-runs idle migrations, row
 "fphint@line-rate") to show what that costs.
 
+Verdicts: fphint's rows ("fphint", "fphint@line-rate") are checked and any
+check NOT met makes the demo exit 1; the baselines ("none", "stock") get the
+same checks, and what fails there is reported as a finding about that
+baseline (table column "verdict", the lines under the table, and "findings"
+in the JSON), never as a failure of the demo.  Every kernel problem line of
+every destination is printed.  Exit 0: fphint's figures and checks met;
+1: one of them not met; 3: the demo could not measure fphint (not built);
+2: bad arguments.
+
 Writes --out (JSON): per mode the median of the idle runs for
 transferred_bytes, normal_pages, zero_pages, total_ms, downtime_ms, setup_ms,
 syncs, guest_inuse_pages, min_memfree_kb (and min_memfree_at_ms, the
 mode's numeric "extra" counters), plus ratio (the median of the idle runs'
-own ratios), integrity, dst_kernel_clean and runs (every record).
+own ratios), integrity, dst_kernel_clean, runs (every record), role
+("fphint" or "baseline"), checks (name, what, met, value), findings and
+verdict; "meta" holds how the figures were taken and the exit status.
 """
 import argparse
 import json
@@ -75,7 +86,7 @@ def run_mode(mode, idle, churn, max_bandwidth):
         fb.log("%s: not built yet (%s missing)" % (mode, ", ".join(missing)))
         return {"status": "not built yet", "missing": missing}
     runs = []
-    entry = {"status": "measured", "runs": runs}
+    entry = {"status": "measured", "runs": runs, "planned_runs": idle + churn}
     t0 = time.monotonic()
     try:
         for i in range(idle):
@@ -114,16 +125,28 @@ def run_mode(mode, idle, churn, max_bandwidth):
     if extra_keys:
         entry["extra"] = {k: median([(r.get("extra") or {}).get(k) for r in idle_runs])
                           for k in extra_keys}
-    # How far MemFree fell during the migration, relative to just before.
+    # How far MemFree fell during the migration, relative to just before:
+    # the sampled minimum, or the most pages the module ever had off the
+    # free lists at once if larger (a short isolation can fall between two
+    # 20 ms samples).
     entry["memfree_dip_pct"] = median([
-        round(100.0 * (r["memfree_before_kb"] - r["min_memfree_kb"]) / r["memfree_before_kb"], 2)
+        round(100.0 * max(r["memfree_before_kb"] - r["min_memfree_kb"],
+                          (r.get("extra") or {}).get("max_isolated_pages", 0) * fb.GUEST_PAGE_KB)
+              / r["memfree_before_kb"], 2)
         for r in idle_runs if r.get("memfree_before_kb") and r.get("min_memfree_kb") is not None])
+    # zone->lock holds within 1 ms, per run (the module's histogram).
+    within = [r["extra"]["lock_hold_within_1ms"] / r["extra"]["lock_hold_ns_count"]
+              for r in runs if (r.get("extra") or {}).get("lock_hold_ns_count")
+              and "lock_hold_within_1ms" in r["extra"]]
+    if within:
+        entry["lock_hold_within_1ms_min_pct"] = round(100.0 * min(within), 1)
     # The kernel helper's own figures, over every run (idle and churn).
     helper = [r.get("extra") or {} for r in runs]
     if any("max_lock_hold_ns" in x for x in helper):
         entry["hint_helper"] = {
             "max_lock_hold_ms": round(max(x.get("max_lock_hold_ns", 0) for x in helper) / 1e6, 2),
-            "max_confirm_ms": round(max(x.get("max_confirm_ns", 0) for x in helper) / 1e6, 2),
+            "max_device_wait_ms": round(max(x.get("max_device_wait_ns", 0) for x in helper) / 1e6, 2),
+            "max_isolated_pages": max(x.get("max_isolated_pages", 0) for x in helper),
             "median_round_ms": round(median([x["total_round_ns"] / x["rounds"] / 1e6
                                              for x in helper[:len(idle_runs)]
                                              if x.get("rounds")]) or 0, 1),
@@ -149,29 +172,139 @@ def run_mode(mode, idle, churn, max_bandwidth):
     return entry
 
 
-def figures(e):
-    """fphint's figures from the kernel helper issue, each with its verdict."""
-    if not e or e.get("status") != "measured":
-        return []
-    ratio, dip = e.get("ratio"), e.get("memfree_dip_pct")
-    checks = [
-        ("idle ratio (normal + zero) / in-use <= 1.05", ratio is not None and ratio <= 1.05,
-         "%.4f" % ratio if ratio is not None else "-"),
-        ("min MemFree during migration within 1% of before", dip is not None and dip <= 1.0,
-         "dip %.2f%%" % dip if dip is not None else "-"),
-        ("integrity and clean destination kernel log, every run (idle and churn)",
-         e["integrity"] == "pass" and e["dst_kernel_clean"],
-         "%d runs" % len(e.get("runs", []))),
-    ]
-    return ["fphint figure: %s: %s (%s)" % (what, "met" if ok else "NOT met", val)
-            for what, ok, val in checks]
+# Modes whose problems are findings about them, not failures of the demo.
+BASELINES = ("none", "stock")
+PRODUCT = ("fphint", LINE_RATE)
 
 
-def boot_failure_lines(results):
-    return ["%s: a guest failed to boot and was booted again (before any migration): %s"
-            % (mode, f["error"].splitlines()[0])
-            for mode, entry in sorted(results.items()) if isinstance(entry, dict)
-            for f in entry.get("boot_failures") or []]
+def _every_run(e, key, want):
+    runs = e.get("runs") or []
+    bad = sum(1 for r in runs if r.get(key) != want)
+    return (bool(runs) and not bad and "error" not in e,
+            "%d of %d runs" % (len(runs) - bad, len(runs)) if runs else "no run")
+
+
+# One row per check: (name, what, modes it applies to, entry -> (met, value)).
+# A figure is one more row here; its value goes to the JSON as computed.
+def _stall_runs(e):
+    return [r for r in e.get("runs") or [] if "max_stall_in_rounds_ms" in r]
+
+
+def _stall_check(e):
+    """Per churn run: the slowest fault overlapping a hint round against
+    the slowest of the 10 s before the migration."""
+    runs = _stall_runs(e)
+    return (bool(runs) and all(r["max_stall_in_rounds_ms"] <= r["max_stall_before_ms"] + 2
+                               for r in runs),
+            "; ".join("in rounds %.1f ms, before %.1f ms" % (r["max_stall_in_rounds_ms"],
+                                                             r["max_stall_before_ms"])
+                      for r in runs) or "no churn run")
+
+
+def _hold_check(e):
+    pct, h = e.get("lock_hold_within_1ms_min_pct"), e.get("hint_helper") or {}
+    return (pct is not None and pct >= 95.0,
+            "%s%% of holds within 1 ms in the worst run; longest %s ms" % (
+                pct, h.get("max_lock_hold_ms")))
+
+
+def _downtime_check(e):
+    mine, stock = e.get("downtime_ms"), e.get("stock_downtime_ms")
+    return (mine is not None and stock is not None and mine <= stock + 10,
+            "%s ms (stock %s ms)" % (mine, stock))
+
+
+CHECKS = (
+    ("ratio", "idle ratio (normal + zero) / in-use <= 1.05", ("fphint",),
+     lambda e: (e.get("ratio") is not None and e["ratio"] <= 1.05,
+                "%.4f" % e["ratio"] if e.get("ratio") is not None else "-")),
+    ("ratio_line_rate", "idle ratio at line rate <= 1.58 (the lock-holding design's worst)",
+     (LINE_RATE,),
+     lambda e: (e.get("ratio") is not None and e["ratio"] <= 1.58,
+                "%.4f" % e["ratio"] if e.get("ratio") is not None else "-")),
+    ("memfree_dip", "MemFree dip during migration <= 5% (sampled, or most pages isolated)",
+     PRODUCT,
+     lambda e: (e.get("memfree_dip_pct") is not None and e["memfree_dip_pct"] <= 5.0,
+                "dip %.2f%%" % e["memfree_dip_pct"] if e.get("memfree_dip_pct") is not None
+                else "-")),
+    ("lock_hold", "zone->lock held <= 1 ms in at least 95% of batches, every run", PRODUCT,
+     _hold_check),
+    ("stall", "slowest allocation during hint rounds <= slowest of the 10 s before + 2 ms, "
+     "every churn run", ("fphint",), _stall_check),
+    ("allocstall", "no direct reclaim during migrations (churn runs)", ("fphint",),
+     lambda e: (bool(_stall_runs(e)) and all(r.get("allocstall_delta") == 0
+                                             for r in _stall_runs(e)),
+                "deltas %s" % [r.get("allocstall_delta") for r in _stall_runs(e)])),
+    ("downtime", "downtime median <= stock's + 10 ms", ("fphint",), _downtime_check),
+    ("complete", "every run (idle and churn) completed", PRODUCT + BASELINES,
+     lambda e: ("error" not in e and len(e.get("runs") or []) == e.get("planned_runs"),
+                "%d of %d runs%s" % (len(e.get("runs") or []), e.get("planned_runs", 0),
+                                     "; error: " + e["error"] if "error" in e else ""))),
+    ("integrity", "kept data intact on the destination, every run", PRODUCT + BASELINES,
+     lambda e: _every_run(e, "integrity", "pass")),
+    ("dst_kernel", "clean destination kernel log, every run", PRODUCT + BASELINES,
+     lambda e: _every_run(e, "dst_kernel_clean", True)),
+)
+
+
+def evaluate(mode, e):
+    """Adds role, checks, findings and verdict to a measured entry."""
+    role = "fphint" if mode in PRODUCT else "baseline"
+    e["role"] = role
+    e["checks"] = []
+    for name, what, modes, fn in CHECKS:
+        if mode in modes:
+            met, value = fn(e)
+            e["checks"].append({"name": name, "what": what, "met": bool(met), "value": value})
+    # Every kernel problem line and every boot retried, as they were seen;
+    # for a baseline also its checks not met (for fphint those are failures).
+    e["findings"] = [
+        "%s run %d: destination kernel log: %s" % (r.get("label", ""), n + 1, line)
+        for n, r in enumerate(e.get("runs") or []) for line in r.get("kernel_problems") or []]
+    e["findings"] += ["a guest failed to boot and was booted again (before any migration; "
+                      "console tail in the JSON): %s" % f["error"].splitlines()[0]
+                      for f in e.get("boot_failures") or []]
+    if role == "baseline":
+        e["findings"] += ["%s: NOT met (%s)" % (c["what"], c["value"])
+                          for c in e["checks"] if not c["met"]]
+    failed = [c["name"] for c in e["checks"] if not c["met"]]
+    if role == "baseline":
+        e["verdict"] = "findings: " + ",".join(failed) if failed else "no findings"
+    else:
+        e["verdict"] = "FAIL: " + ",".join(failed) if failed else "met"
+    return e
+
+
+def verdict(results):
+    """(exit status, lines to print under the table) for evaluated results."""
+    lines, failed = [], []
+    for mode, e in results.items():
+        if e.get("status") != "measured":
+            if mode in PRODUCT:
+                lines.append("demo: %s could not be measured: %s (%s)"
+                             % (mode, e.get("status"), ", ".join(e.get("missing") or [])))
+                failed.append(mode)
+            continue
+        for c in e["checks"]:
+            if mode in PRODUCT:
+                lines.append("%s check: %s: %s (%s)" % (mode, c["what"],
+                                                        "met" if c["met"] else "NOT met",
+                                                        c["value"]))
+        lines += [("finding about the %s baseline: %s" if e["role"] == "baseline" else "%s: %s")
+                  % (mode, f) for f in e["findings"]]
+        if mode in PRODUCT and e["verdict"] != "met":
+            failed.append(mode)
+    not_built = [m for m in failed if results[m].get("status") != "measured"]
+    if not_built:
+        lines.append("demo: FAILED: could not measure %s" % ", ".join(not_built))
+        return 3, lines
+    if failed:
+        lines.append("demo: FAILED: fphint's figures or checks not met for %s" % ", ".join(failed))
+        return 1, lines
+    lines.append("demo: fphint's figures and checks met%s" % (
+        "; baselines' findings above are about them, not about fphint"
+        if any(results[m].get("findings") for m in BASELINES if m in results) else ""))
+    return 0, lines
 
 
 def fmt(v, scale=1, digits=0):
@@ -182,7 +315,7 @@ def fmt(v, scale=1, digits=0):
 
 def table(results):
     cols = ("mode", "sent MiB", "normal", "zero", "ratio", "total ms", "down ms", "setup ms",
-            "syncs", "in-use pg", "min free MiB", "dip %", "integrity", "dst kernel")
+            "syncs", "in-use pg", "min free MiB", "dip %", "integrity", "dst kernel", "verdict")
     rows = [cols]
     for mode, e in results.items():
         if e["status"] != "measured":
@@ -195,7 +328,8 @@ def table(results):
             fmt(e["guest_inuse_pages"]), fmt(e["min_memfree_kb"], 1024),
             fmt(e.get("memfree_dip_pct"), 1, 1),
             e["integrity"] + ("" if "error" not in e else " (error)"),
-            "clean" if e["dst_kernel_clean"] else "PROBLEMS"))
+            "clean" if e["dst_kernel_clean"] else "PROBLEMS",
+            ("baseline: " if e["role"] == "baseline" else "") + e["verdict"]))
     widths = [max(len(str(r[i])) for r in rows) for i in range(len(cols))]
     lines = []
     for n, r in enumerate(rows):
@@ -232,6 +366,12 @@ def main():
         results[mode] = run_mode(mode, a.idle, a.churn, a.max_bandwidth_mib << 20)
     if "fphint" in modes and a.line_rate_runs:
         results[LINE_RATE] = run_mode("fphint", a.line_rate_runs, 0, fb.DEFAULT_MAX_BANDWIDTH)
+    stock = results.get("stock") or {}
+    for mode, e in results.items():
+        if e["status"] == "measured":
+            e["stock_downtime_ms"] = stock.get("downtime_ms")
+            evaluate(mode, e)
+    status, lines = verdict(results)
     # One key per mode, plus "meta" for how the figures were taken.
     doc = dict(results)
     doc["meta"] = {
@@ -244,6 +384,7 @@ def main():
         "line_rate_runs": a.line_rate_runs,
         "line_rate_max_bandwidth_mib": fb.DEFAULT_MAX_BANDWIDTH >> 20,
         "wall_s": round(time.monotonic() - t0, 1),
+        "exit_status": status,
     }
     os.makedirs(os.path.dirname(os.path.abspath(a.out)), exist_ok=True)
     with open(a.out + ".tmp", "w") as f:
@@ -261,26 +402,21 @@ def main():
     for mode, e in results.items():
         h = e.get("hint_helper")
         if h:
-            print("%s kernel helper: longest zone->lock hold per batch %.1f ms (of which confirming "
-                  "%.1f ms, the rest waiting for the device), hint round %.0f ms (median), "
-                  "%s pages hinted per migration (median), first hint applied %.1f ms after "
-                  "the host asked (median)"
-                  % (mode, h["max_lock_hold_ms"], h["max_confirm_ms"], h["median_round_ms"],
+            print("%s kernel helper: longest zone->lock hold per batch %.2f ms, longest wait for "
+                  "the device to use a buffer %.1f ms, most pages isolated at once %d, hint "
+                  "round %.0f ms (median), %s pages hinted per migration (median), first hint "
+                  "applied %.1f ms after the host asked (median)"
+                  % (mode, h["max_lock_hold_ms"], h["max_device_wait_ms"],
+                     h["max_isolated_pages"], h["median_round_ms"],
                      fmt(h["median_pages_hinted"]), h["median_first_hint_ms"]))
     for mode, e in results.items():
         if e.get("stall"):
             print("%s allocation stalls (churn runs, worst): %s" % (mode, ", ".join(
                 "%s %s" % (k, v) for k, v in e["stall"].items())))
-    for line in figures(results.get("fphint")) + boot_failure_lines(results):
+    for line in lines:
         print(line)
     print("results: %s (%.0fs)" % (a.out, doc["meta"]["wall_s"]))
-    failed = [m for m, e in results.items()
-              if e["status"] == "measured" and (e["integrity"] != "pass" or not e["dst_kernel_clean"])]
-    if failed:
-        print("demo: integrity or kernel check FAILED for: %s" % ", ".join(failed))
-        return 1
-    return 0
-
+    return status
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -900,8 +900,13 @@ def measured_migration(bench, vm, scribble_mib=0, ram_file=None, label="",
 
 
 def parse_stats(text):
-    """'key: value' or 'key=value' lines -> dict (numbers as int)."""
+    """'key: value' or 'key=value' lines -> dict (numbers as int).  The
+    module's hold histogram line for 1 ms ('lock_hold_ns_bucket 1000000: N',
+    cumulative) becomes lock_hold_within_1ms."""
     d = {}
+    m = re.search(r"^lock_hold_ns_bucket 1000000: (\d+)$", text, re.M)
+    if m:
+        d["lock_hold_within_1ms"] = int(m.group(1))
     for line in text.splitlines():
         m = re.match(r"\s*([\w.-]+)\s*[:=]\s*(\S+)", line)
         if m:

@@ -13,7 +13,6 @@ module loaded by hand):
     allocation larger than its free memory succeeds without the OOM killer,
     the balloon gives pages back.
 Exit 0 pass, 1 fail."""
-import contextlib
 import os
 import sys
 import time
@@ -27,39 +26,11 @@ from fphint_kmod_checks import KO  # noqa: E402
 GIB = 1024 ** 3
 
 
-def wait_actual(vm, want, timeout=120):
-    dl = time.monotonic() + timeout
-    while True:
-        actual = vm.query_balloon()["actual"]
-        if abs(actual - want) < 4096 or time.monotonic() > dl:
-            return actual
-        time.sleep(1)
-
-
 def balloon_qom_path(vm):
     for dev in vm.qmp("qom-list", path="/machine/peripheral-anon"):
         if dev["type"].startswith("child<virtio-balloon"):
             return "/machine/peripheral-anon/" + dev["name"] + "/virtio-backend"
     raise AssertionError("no virtio-balloon device in QOM")
-
-
-@contextlib.contextmanager
-def balloon_device_option(opt):
-    """QEMUs started inside get `opt` appended to the balloon device.
-    (The harness has no per-boot device options yet: this wraps the
-    process start it uses, for this test only.)"""
-    real = fb.subprocess.Popen
-    dev = "virtio-balloon-pci,free-page-hint=on,iothread=io0"
-
-    def popen(args, *a, **k):
-        return real([x.replace(dev, dev + "," + opt) if isinstance(x, str) else x
-                     for x in args], *a, **k)
-
-    fb.subprocess.Popen = popen
-    try:
-        yield
-    finally:
-        fb.subprocess.Popen = real
 
 
 def virtio0_interrupts(vm):
@@ -86,12 +57,12 @@ def stranded_interrupt(vm, check):
     print(served)
     check(resyncs == 1, "probe found the pending interrupt status and served it "
           "(intx_resyncs %d)" % resyncs)
-    actual = wait_actual(vm, target, timeout=60)
+    actual = kc.wait_actual(vm, target, timeout=60)
     check(abs(actual - target) < 4096,
           "the stranded config change was acted on: actual %d, target %d" % (actual, target))
     before = virtio0_interrupts(vm)
     vm.balloon(fb.GUEST_RAM_BYTES)
-    actual = wait_actual(vm, fb.GUEST_RAM_BYTES, timeout=60)
+    actual = kc.wait_actual(vm, fb.GUEST_RAM_BYTES, timeout=60)
     after = virtio0_interrupts(vm)
     check(after > before and abs(actual - fb.GUEST_RAM_BYTES) < 4096,
           "interrupts flow again: virtio0 %d -> %d, deflated to %d" % (before, after, actual))
@@ -126,12 +97,12 @@ def main():
 
         free0 = fb.memfree_kb(vm)
         vm.balloon(GIB)
-        actual = wait_actual(vm, GIB)
+        actual = kc.wait_actual(vm, GIB)
         free1 = fb.memfree_kb(vm)
         check(abs(actual - GIB) < 4096, "inflate: actual %d, target %d" % (actual, GIB))
         check(free0 - free1 > 900 * 1024, "inflate: MemFree %d -> %d kB" % (free0, free1))
         vm.balloon(fb.GUEST_RAM_BYTES)
-        actual = wait_actual(vm, fb.GUEST_RAM_BYTES)
+        actual = kc.wait_actual(vm, fb.GUEST_RAM_BYTES)
         free2 = fb.memfree_kb(vm)
         check(abs(actual - fb.GUEST_RAM_BYTES) < 4096,
               "deflate: actual %d, target %d" % (actual, fb.GUEST_RAM_BYTES))
@@ -139,7 +110,7 @@ def main():
 
         # Unload while inflated and holding a map, reload, rebind.
         vm.balloon(GIB + GIB // 2)
-        wait_actual(vm, GIB + GIB // 2)
+        kc.wait_actual(vm, GIB + GIB // 2)
         vm.check("fphint-ctl-test all-free")
         rc, out = vm.run("rmmod fphint_balloon", 60)
         check(rc == 0, "rmmod with a map held and pages ballooned (%s)" % out.strip())
@@ -147,17 +118,17 @@ def main():
         vm.check("insmod %s" % KO)
         out = vm.check("ls /sys/bus/virtio/drivers/fphint_balloon/")
         check("virtio" in out, "device bound again after reload")
-        actual = wait_actual(vm, GIB + GIB // 2)
+        actual = kc.wait_actual(vm, GIB + GIB // 2)
         check(abs(actual - (GIB + GIB // 2)) < 4096,
               "reloaded driver inflates to the target again (%d)" % actual)
         vm.balloon(fb.GUEST_RAM_BYTES)
-        wait_actual(vm, fb.GUEST_RAM_BYTES)
+        kc.wait_actual(vm, fb.GUEST_RAM_BYTES)
 
         stranded_interrupt(vm, check)
         problems = vm.kernel_problems()
         check(not problems, "kernel log clean %s" % problems[:3])
 
-    with balloon_device_option("deflate-on-oom=on"), \
+    with kc.qemu_options(device="deflate-on-oom=on"), \
             fb.Bench("fphint-deflate-on-oom", timeout=600) as bench:
         vm = bench.boot("none")
         vm.check("insmod %s" % KO)
@@ -165,7 +136,7 @@ def main():
         check(out[2] == "1", "deflate-on-oom negotiated: %s" % out.strip()[:8])
         target = 400 * 2 ** 20
         vm.balloon(target)
-        actual = wait_actual(vm, target)
+        actual = kc.wait_actual(vm, target)
         free = fb.memfree_kb(vm)
         check(abs(actual - target) < 4096 and free < 400 * 1024,
               "inflate to 400 MiB: actual %d, MemFree %d kB" % (actual, free))

@@ -28,7 +28,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import fphint_bench as fb  # noqa: E402
 import fphint_kmod_checks as kc  # noqa: E402
 from fphint_kmod_checks import KO  # noqa: E402
-from test_fphint_migrate import HOLD_BOUND_US, check_accounting  # noqa: E402
+from test_fphint_migrate import (HOLD_BOUND_US, HOLD_QUANTILE, batch_rows,  # noqa: E402
+                                 check_accounting, hold_quantile_us)
 
 THROTTLE_S = 8
 # Module parameter inflight_mib's default, in 4 KiB pages.
@@ -67,9 +68,9 @@ def iothread_tid(vm):
     return [t["thread-id"] for t in threads if t["id"] == "io0"][0]
 
 
-def throttled_migration(bench, vm, seconds, during=None):
+def throttled_migration(bench, vm, seconds):
     """Migrates vm with its free-page iothread throttled for the first
-    `seconds`; `during()` runs in the guest meanwhile.  Returns (dst, rec)."""
+    `seconds`.  Returns (dst, rec)."""
     tid = iothread_tid(vm)
     throttle = Throttle(tid).__enter__()
     released = threading.Event()
@@ -81,8 +82,6 @@ def throttled_migration(bench, vm, seconds, during=None):
 
     timer = threading.Timer(seconds, release)
     timer.start()
-    if during:
-        threading.Thread(target=during, daemon=True).start()
     try:
         return fb.measured_migration(bench, vm, label="throttled", stall_probe=True,
                                      max_bandwidth=128 * 2 ** 20)
@@ -115,14 +114,19 @@ def main():
         check(0 < st["max_isolated_pages"] <= BUDGET_PAGES,
               "slow: at most the budget out at once (%d of %d pages)"
               % (st["max_isolated_pages"], BUDGET_PAGES))
-        hold_us = st["max_lock_hold_ns"] // 1000
-        check(hold_us <= HOLD_BOUND_US, "slow: longest zone->lock hold %d us (bound %d us)"
-              % (hold_us, HOLD_BOUND_US))
+        holds = [int(r["hold_us"]) for r in batch_rows(vm)]
+        check(holds and hold_quantile_us(holds) <= HOLD_BOUND_US,
+              "slow: zone->lock hold p%d %s us over %d batches (bound %d us; longest %d us)"
+              % (HOLD_QUANTILE * 100, holds and hold_quantile_us(holds), len(holds),
+                 HOLD_BOUND_US, st["max_lock_hold_ns"] // 1000))
         # The guest allocated through the stall: its slowest fault during
-        # the hint rounds is far below the throttled window.
+        # the hint rounds is well below the throttled window (a held
+        # zone->lock would stall it for all of it).  Not tighter: under
+        # QEMU 7.2's slow sync path the guest's clock reads wait for QEMU's
+        # big lock, seconds on a loaded host, hinting or not.
         in_rounds = rec.get("max_stall_in_rounds_ms")
         check(in_rounds is not None and rec.get("hint_rounds", 0) > 0
-              and in_rounds < THROTTLE_S * 1000 / 4,
+              and in_rounds < THROTTLE_S * 1000 / 2,
               "slow: slowest huge-page fault during hint rounds %s ms (before %s ms, "
               "whole migration %s ms, window %d s)"
               % (in_rounds, rec.get("max_stall_before_ms"), rec.get("max_stall_ms"), THROTTLE_S))
@@ -130,15 +134,13 @@ def main():
               "slow: no direct reclaim (allocstall delta %s)" % rec.get("allocstall_delta"))
         check_accounting(check, vm, "slow")
 
-        # Removal while buffers are in flight: the guest removes the
-        # module 3 s into a throttled migration.
-        def unload():
-            time.sleep(3)
-            vm.run("cat /sys/kernel/debug/fphint_balloon/stats "
-                   "> /tmp/before-rmmod.stats; rmmod fphint_balloon >/tmp/rmmod.log 2>&1", 120)
-
+        # Removal while buffers are in flight: the guest removes the module
+        # as soon as a throttled round has pages out.
         before = kc.module_stats(vm)["pages_hinted"]
-        vm, rec = throttled_migration(bench, vm, THROTTLE_S, during=unload)
+        vm.check("(S=/sys/kernel/debug/fphint_balloon/stats; "
+                 "while ! grep -q '^isolated_pages: [1-9]' $S; do sleep 0.05; done; "
+                 "cat $S >/tmp/before-rmmod.stats; rmmod fphint_balloon) >/tmp/rmmod.log 2>&1 &")
+        vm, rec = throttled_migration(bench, vm, THROTTLE_S)
         print(fb.describe(rec))
         check(fb.record_ok(rec), "unload: integrity %s, destination kernel %s"
               % (rec["integrity"], "clean" if rec["dst_kernel_clean"] else
@@ -150,9 +152,9 @@ def main():
         st = fb.parse_stats(out) if rc == 0 else {}
         log = vm.run("dmesg | grep -E 'stay out of the allocator|never used' | tail -3")[1]
         print("  before rmmod: %s\n  log: %s" % (st, log.strip()))
-        check(st.get("pages_hinted", 0) > before or st.get("isolated_pages", 0) > 0,
-              "unload: the round was under way when the module went (hinted %s -> %s, "
-              "isolated %s)" % (before, st.get("pages_hinted"), st.get("isolated_pages")))
+        check(st.get("isolated_pages", 0) > 0,
+              "unload: buffers were in flight when the module went (isolated %s, hinted "
+              "%s -> %s)" % (st.get("isolated_pages"), before, st.get("pages_hinted")))
         check(vm.run("echo alive")[0] == 0, "unload: guest runs on")
 
         rc, out = vm.run("insmod %s && fphintd --once" % KO, 120)

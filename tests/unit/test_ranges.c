@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
- * Unit tests of fphint_ranges: range bit operations at word boundaries and
- * the run iterator, checked against a bit-by-bit reference on fixed edge
- * patterns and on random ones.
+ * Unit tests of fphint_ranges: the run iterator, checked against a
+ * bit-by-bit reference on fixed edge patterns and on random ones.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -23,81 +22,18 @@ static void ref_set(uint8_t *ref, uint64_t s, uint64_t e, uint8_t v)
 		ref[i] = v;
 }
 
-static void assert_matches(const uint64_t *bits, const uint8_t *ref, uint64_t n)
+/* Sets bits [s, e) in bits and in the byte-per-bit reference. */
+static void set_range(uint64_t *bits, uint8_t *ref, uint64_t s, uint64_t e)
 {
-	for (uint64_t i = 0; i < n; i++)
-		assert_int_equal(fphint_bit_test(bits, i), ref[i]);
+	ref_set(ref, s, e, 1);
+	for (uint64_t i = s; i < e; i++)
+		bits[i / 64] |= 1ULL << (i % 64);
 }
 
-/* Every (start, end) pair around word boundaries, set then clear. */
-static void test_set_clear_range_edges(void **state)
+/* The iterator over a plain array of words. */
+static void iter_init(struct fphint_run_iter *it, const uint64_t *bits, uint64_t n)
 {
-	static const uint64_t pts[] = {0,   1,	 62,  63,  64,	65,  127,
-				       128, 129, 191, 192, 320, 639, 640};
-	const size_t np = sizeof(pts) / sizeof(pts[0]);
-
-	(void)state;
-	for (size_t a = 0; a < np; a++) {
-		for (size_t b = 0; b < np; b++) {
-			uint64_t bits[NBITS / 64], s = pts[a], e = pts[b];
-			uint8_t ref[NBITS];
-
-			memset(bits, 0, sizeof(bits));
-			memset(ref, 0, sizeof(ref));
-			fphint_bits_set_range(bits, s, e);
-			ref_set(ref, s, e, 1);
-			assert_matches(bits, ref, NBITS);
-			assert_int_equal(fphint_bits_count_range(bits, 0, NBITS),
-					 e > s ? e - s : 0);
-			assert_true(fphint_bits_all_set(bits, s, e));
-
-			memset(bits, 0xff, sizeof(bits));
-			memset(ref, 1, sizeof(ref));
-			fphint_bits_clear_range(bits, s, e);
-			ref_set(ref, s, e, 0);
-			assert_matches(bits, ref, NBITS);
-			assert_int_equal(fphint_bits_count_range(bits, s, e), 0);
-			if (e > s)
-				assert_false(fphint_bits_all_set(bits, 0, NBITS));
-		}
-	}
-}
-
-static void test_count_range(void **state)
-{
-	uint64_t bits[3] = {~0ULL, 0x8000000000000001ULL, 0};
-
-	(void)state;
-	assert_int_equal(fphint_bits_count_range(bits, 0, 192), 66);
-	assert_int_equal(fphint_bits_count_range(bits, 63, 65), 2);
-	assert_int_equal(fphint_bits_count_range(bits, 64, 65), 1);
-	assert_int_equal(fphint_bits_count_range(bits, 65, 127), 0);
-	assert_int_equal(fphint_bits_count_range(bits, 127, 128), 1);
-	assert_int_equal(fphint_bits_count_range(bits, 10, 10), 0);
-	assert_int_equal(fphint_bits_count_range(bits, 20, 10), 0);
-	assert_true(fphint_bits_all_set(bits, 0, 64));
-	assert_true(fphint_bits_all_set(bits, 0, 65));
-	assert_false(fphint_bits_all_set(bits, 0, 66));
-	assert_true(fphint_bits_all_set(bits, 5, 5));
-}
-
-static void test_and_andnot(void **state)
-{
-	uint64_t a[2] = {0xff00ff00ff00ff00ULL, ~0ULL};
-	uint64_t b[2] = {0x0ff00ff00ff00ff0ULL, 1};
-	uint64_t c[2];
-
-	(void)state;
-	memcpy(c, a, sizeof(a));
-	fphint_bits_and(c, b, 2);
-	assert_int_equal(c[0], 0x0f000f000f000f00ULL);
-	assert_int_equal(c[1], 1);
-	memcpy(c, a, sizeof(a));
-	fphint_bits_andnot(c, b, 2);
-	assert_int_equal(c[0], 0xf000f000f000f000ULL);
-	assert_int_equal(c[1], ~1ULL);
-	fphint_bits_and(c, b, 0); /* no words: nothing happens */
-	assert_int_equal(c[1], ~1ULL);
+	fphint_run_iter_init_strided(it, bits, 1, NULL, 0, n);
 }
 
 static void test_words(void **state)
@@ -162,7 +98,7 @@ static void check_runs(const uint64_t *bits, const uint8_t *ref, uint64_t n, uin
 	struct fphint_run_iter it;
 	size_t ng, nw;
 
-	fphint_run_iter_init(&it, bits, n);
+	iter_init(&it, bits, n);
 	fphint_run_iter_set_limit(&it, limit);
 	ng = collect(&it, got, NBITS);
 	nw = ref_runs(ref, n, limit, want);
@@ -190,39 +126,34 @@ static void test_runs_edges(void **state)
 	memset(bits, 0, sizeof(bits));
 	memset(ref, 0, sizeof(ref));
 	check_runs(bits, ref, NBITS, 0);
-	fphint_run_iter_init(&it, bits, 0);
+	iter_init(&it, bits, 0);
 	assert_false(fphint_run_next(&it, &r));
 
 	/* Full bitmap: one run over all ten words. */
 	memset(bits, 0xff, sizeof(bits));
 	memset(ref, 1, sizeof(ref));
 	check_runs(bits, ref, NBITS, 0);
-	fphint_run_iter_init(&it, bits, NBITS);
+	iter_init(&it, bits, NBITS);
 	assert_true(fphint_run_next(&it, &r));
 	assert_int_equal(r.start, 0);
 	assert_int_equal(r.end, NBITS);
 
 	/* nr_bits not a multiple of 64: bits past the end are ignored. */
 	check_runs(bits, ref, 100, 0);
-	fphint_run_iter_init(&it, bits, 100);
+	iter_init(&it, bits, 100);
 	assert_true(fphint_run_next(&it, &r));
 	assert_int_equal(r.end, 100);
 
 	/* Runs that end/start exactly on word boundaries and single bits. */
 	memset(bits, 0, sizeof(bits));
 	memset(ref, 0, sizeof(ref));
-	fphint_bits_set_range(bits, 63, 64);
-	ref_set(ref, 63, 64, 1);
-	fphint_bits_set_range(bits, 64, 64 + 1); /* joins 63: one run [63, 65) */
-	ref_set(ref, 64, 65, 1);
-	fphint_bits_set_range(bits, 128, 256);
-	ref_set(ref, 128, 256, 1);
-	fphint_bits_set_range(bits, 257, 258);
-	ref_set(ref, 257, 258, 1);
-	fphint_bits_set_range(bits, 639, 640);
-	ref_set(ref, 639, 640, 1);
+	set_range(bits, ref, 63, 64);
+	set_range(bits, ref, 64, 64 + 1); /* joins 63: one run [63, 65) */
+	set_range(bits, ref, 128, 256);
+	set_range(bits, ref, 257, 258);
+	set_range(bits, ref, 639, 640);
 	check_runs(bits, ref, NBITS, 0);
-	fphint_run_iter_init(&it, bits, NBITS);
+	iter_init(&it, bits, NBITS);
 	assert_true(fphint_run_next(&it, &r));
 	assert_int_equal(r.start, 63);
 	assert_int_equal(r.end, 65);
@@ -246,9 +177,9 @@ static void test_runs_random(void **state)
 
 		memset(bits, 0, sizeof(bits));
 		for (uint64_t i = 0; i < NBITS; i++) {
-			ref[i] = rand() % 100 < density;
-			if (ref[i])
-				fphint_bit_set(bits, i);
+			ref[i] = 0;
+			if (rand() % 100 < density)
+				set_range(bits, ref, i, i + 1);
 		}
 		for (uint64_t i = 0; i < NBITS; i += 1 + (uint64_t)rand() % 7)
 			assert_int_equal(fphint_bit_test(bits, i), ref[i]);
@@ -289,9 +220,6 @@ static void test_runs_strided_words(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_set_clear_range_edges),
-		cmocka_unit_test(test_count_range),
-		cmocka_unit_test(test_and_andnot),
 		cmocka_unit_test(test_words),
 		cmocka_unit_test(test_runs_edges),
 		cmocka_unit_test(test_runs_random),
