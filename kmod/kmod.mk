@@ -58,8 +58,10 @@ $(KMOD_CHECKPATCH):
 # LINUX_VERSION_CODE, which it also reads as a constant on the left, is off.
 # The hint path calls mm's page-flag helpers (__ClearPageBuddy, ...), which
 # --no-tree cannot find in a tree and would report as CamelCase.
+# Run outside the git tree: inside it checkpatch leaves a
+# .checkpatch-camelcase.git.<commit> cache file in the current directory.
 check-kmod: $(KMOD_CHECKPATCH)
-	perl $(KMOD_CHECKPATCH) --no-tree --strict --quiet --summary-file \
+	cd $(KMOD_CHECKPATCH_DIR) && perl $(KMOD_CHECKPATCH) --no-tree --strict --quiet --summary-file \
 		--ignore LINUX_VERSION_CODE,CONSTANT_COMPARISON,CAMELCASE -f \
 		$(wildcard $(TOP)/kmod/*.c $(TOP)/kmod/*.h) $(TOP)/include/fphint_ioctl.h
 	@echo "check-kmod: checkpatch clean"

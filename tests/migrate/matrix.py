@@ -83,7 +83,8 @@ def row(guest, host, rc, doc):
 def table(rows):
     rows = [COLS] + rows
     widths = [max(len(str(r[i])) for r in rows) for i in range(len(COLS))]
-    lines = ["  ".join(str(c).ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
+    lines = ["  ".join(str(c).ljust(w) if i < 2 else str(c).rjust(w)
+                       for i, (c, w) in enumerate(zip(r, widths))).rstrip() for r in rows]
     lines.insert(1, "-" * len(lines[0]))
     return "\n".join(lines)
 
