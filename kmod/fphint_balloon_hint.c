@@ -99,11 +99,11 @@ MODULE_PARM_DESC(inflight_mib,
 /* Hint buffers in flight at most; one more descriptor stays for STOP. */
 #define FPHINT_RANGES 1000U
 /*
- * Candidates confirmed per zone->lock hold: each costs a few struct page
- * reads and a list_del, so a hold stays far below a millisecond even
- * under TCG.
+ * Candidates confirmed per zone->lock hold: each costs up to a struct
+ * page look-up per order and a list_del, tens of microseconds under TCG
+ * for a small block, so a hold stays below a millisecond.
  */
-#define FPHINT_HOLD_BLOCKS 64
+#define FPHINT_HOLD_BLOCKS 16
 /* Bitmap words scanned per batch (64 pfns each, no lock held): 8 GiB. */
 #define FPHINT_BATCH_WORDS 32768
 /* Blocks per buffer, and the longest range (sg lengths are 32-bit). */
