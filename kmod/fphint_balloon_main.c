@@ -459,8 +459,7 @@ static int fphint_validate(struct virtio_device *vdev)
 	 * its callback off.  With EVENT_IDX the device still signals the first
 	 * buffer it uses after each migration (and at every used index wrap);
 	 * without it, it honours VRING_AVAIL_F_NO_INTERRUPT and never signals
-	 * that queue.  Measured: lost lines (intx_resyncs) in 5 of 22 runs of
-	 * test_fphint_migrate with EVENT_IDX, none in 10 without.  The other
+	 * that queue (commit 1e3726f has the measurements).  The other
 	 * queues are too slow to miss event suppression.
 	 */
 	__virtio_clear_bit(vdev, VIRTIO_RING_F_EVENT_IDX);
