@@ -431,28 +431,29 @@ static bool fphint_removal_due(struct fphint_balloon *fb)
 }
 
 /*
- * Waits, sleeping, until the device used every hint buffer in flight.
- * Gives up if the device died or removal is due: the blocks of unused
- * buffers then stay isolated (see fphint_hint_release()).
+ * Waits, sleeping, until at most @pages are out in hint buffers the
+ * device has not used (0: every buffer used).  Gives up if the device
+ * died (r->dead) or removal is due: the blocks of unused buffers then stay
+ * isolated (see fphint_hint_release()).
  */
-static void fphint_drain(struct fphint_balloon *fb, struct fphint_round *r)
+static enum fphint_round_end fphint_wait_back(struct fphint_round *r,
+					      unsigned long pages)
 {
-	struct fphint_inflight *inf = fb->inflight;
 	u64 since = ktime_get_ns();
 	bool warned = false;
 
-	while (inf->buffers) {
-		if (fphint_reap(fb, r))
+	while (r->inf->pages > pages) {
+		if (fphint_reap(r->fb, r))
 			continue;
-		if (fphint_device_dead(fb)) {
-			if (r)
-				r->dead = true;
-			return;
+		if (fphint_device_dead(r->fb)) {
+			r->dead = true;
+			return FPHINT_END_DEVICE_DEAD;
 		}
-		if (fphint_removal_due(fb))
-			return;
-		fphint_nap(fb, since, &warned);
+		if (fphint_removal_due(r->fb))
+			return FPHINT_END_REMOVED;
+		fphint_nap(r->fb, since, &warned);
 	}
+	return FPHINT_END_COMPLETE;
 }
 
 /*
@@ -951,8 +952,6 @@ static enum fphint_round_end fphint_node(struct fphint_round *r, int nid,
 	enum fphint_round_end end;
 	struct zone *zone;
 	unsigned int i;
-	u64 since;
-	bool warned;
 
 	for (i = 0; i < MAX_NR_ZONES; i++) {
 		zone = &NODE_DATA(nid)->node_zones[fphint_zone_order(i)];
@@ -983,19 +982,9 @@ static enum fphint_round_end fphint_node(struct fphint_round *r, int nid,
 			 * of it, so that the next batch is worth a lock hold
 			 * and a kick.
 			 */
-			since = ktime_get_ns();
-			warned = false;
-			while (r->inf->pages > fphint_budget_pages() / 2) {
-				if (fphint_reap(r->fb, r))
-					continue;
-				if (fphint_device_dead(r->fb)) {
-					r->dead = true;
-					return FPHINT_END_DEVICE_DEAD;
-				}
-				if (fphint_removal_due(r->fb))
-					return FPHINT_END_REMOVED;
-				fphint_nap(r->fb, since, &warned);
-			}
+			end = fphint_wait_back(r, fphint_budget_pages() / 2);
+			if (end != FPHINT_END_COMPLETE)
+				return end;
 		}
 	}
 	return FPHINT_END_COMPLETE;
@@ -1077,7 +1066,7 @@ static enum fphint_round_end fphint_round(struct fphint_balloon *fb)
 			break;
 	}
 	/* Every block goes back before the round ends (or stays stranded). */
-	fphint_drain(fb, &r);
+	fphint_wait_back(&r, 0);
 	fphint_note_stranded(fb);
 	if (r.dead)
 		end = FPHINT_END_DEVICE_DEAD;

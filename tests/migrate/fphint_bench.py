@@ -828,12 +828,12 @@ def probe_max_ms(vm, start_ns, end_ns):
 
 
 def hint_rounds(vm):
-    """The fphint module's recent rounds: [(start_ns, end_ns, pages)]."""
+    """The fphint module's recent rounds: [(start_ns, end_ns)]."""
     rc, out = vm.run("cat /sys/kernel/debug/fphint_balloon/rounds")
     if rc != 0:
         return []
-    return [(int(f[1]), int(f[2]), int(f[3])) for f in
-            (line.split() for line in out.splitlines()[1:]) if len(f) >= 4]
+    return [(int(f[1]), int(f[2])) for f in
+            (line.split() for line in out.splitlines()[1:]) if len(f) >= 3]
 
 
 def stall_figures(src_mark, dst, reclaim_before):
@@ -846,7 +846,7 @@ def stall_figures(src_mark, dst, reclaim_before):
            "max_stall_ms": probe_max_ms(dst, src_mark, end),
            "allocstall_delta": direct_reclaim(dst) - reclaim_before}
     if dst.mode == "fphint":
-        rounds = [(a, b) for a, b, _ in hint_rounds(dst) if b >= src_mark]
+        rounds = [(a, b) for a, b in hint_rounds(dst) if b >= src_mark]
         fig["hint_rounds"] = len(rounds)
         fig["max_stall_in_rounds_ms"] = max([probe_max_ms(dst, a, b) for a, b in rounds],
                                             default=0.0)
