@@ -19,10 +19,12 @@ Typical use::
 
 API
 ---
-Bench(name, timeout=None)
+Bench(name, timeout=None, ram_kb=None)
     Context manager owning every QEMU it starts.  timeout (seconds) arms a
     hard alarm for the whole run: when it fires, the run raises BenchError
-    and everything is cleaned up.
+    and everything is cleaned up.  ram_kb: guest RAM of every QEMU it starts
+    (default GUEST_RAM_KB, the host's size; make bench-scale passes others,
+    and gets RAM mapped without reserving it, as big guests need here).
 Bench.boot(mode, cmdline="", ram_file=None, timeout=180) -> Vm
     Boots a guest in mode none|stock|fphint ("fphint.mode=" on the kernel
     command line; cmdline is appended) and waits until its command loop
@@ -370,7 +372,7 @@ class Vm:
         self._chan = None
         args = [
             bench.qemu, "-accel", "tcg", "-machine", "pc", "-smp", "2",
-            "-m", "%dk" % GUEST_RAM_KB,
+            "-m", "%dk" % bench.ram_kb,
             "-nodefaults", "-no-user-config", "-display", "none", "-no-reboot",
             "-kernel", GUEST_KERNEL, "-initrd", GUEST_INITRAMFS,
             "-append", ("console=ttyS0 fphint.mode=%s %s" % (mode, cmdline)).strip(),
@@ -386,7 +388,13 @@ class Vm:
             # Same RAM block name as QEMU's default ("pc.ram") so a guest
             # with anonymous RAM can migrate into a file-backed one.
             args += ["-object", "memory-backend-file,id=pc.ram,size=%d,mem-path=%s,share=on"
-                     % (GUEST_RAM_BYTES, ram_file), "-machine", "memory-backend=pc.ram"]
+                     % (bench.ram_kb * 1024, ram_file), "-machine", "memory-backend=pc.ram"]
+        elif bench.noreserve:
+            # A guest bigger than the host's RAM + swap cannot be mapped
+            # under the kernel's heuristic overcommit: MAP_NORESERVE; only
+            # what the guest touches becomes host memory.
+            args += ["-object", "memory-backend-ram,id=pc.ram,size=%d,reserve=off"
+                     % (bench.ram_kb * 1024), "-machine", "memory-backend=pc.ram"]
         if incoming_port:
             args += ["-incoming", "tcp:127.0.0.1:%d" % incoming_port]
         self.args = args
@@ -536,8 +544,10 @@ for _sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
 
 
 class Bench:
-    def __init__(self, name, timeout=None):
+    def __init__(self, name, timeout=None, ram_kb=None):
         self.qemu, self.qemu_args, self.qemu_env = host_setup()
+        self.ram_kb = ram_kb or GUEST_RAM_KB
+        self.noreserve = bool(ram_kb)
         for f in (GUEST_KERNEL, GUEST_INITRAMFS):
             if not os.path.exists(f):
                 raise BenchError("%s missing: run 'make guest FPHINT_GUEST=%s'" % (f, GUEST))
@@ -865,7 +875,7 @@ def measured_migration(bench, vm, scribble_mib=0, ram_file=None, label="",
         reclaim_before = direct_reclaim(vm)
         mark = probe_now(vm)
     before = memfree_kb(vm)
-    inuse = GUEST_RAM_PAGES - before // GUEST_PAGE_KB
+    inuse = (bench.ram_kb - before) // GUEST_PAGE_KB
     workload(vm, "sample", "start")
     t0 = time.monotonic()
     load = host_loadavg()
