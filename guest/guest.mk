@@ -61,6 +61,15 @@ demo:
 		$(MAKE) --no-print-directory guest GUEST_BUILD_FIRST=; }
 	@FPHINT_QEMU=$(DEMO_QEMU) python3 $(TOP)/tests/migrate/demo.py --out $(BUILD)/demo/results.json $(DEMO_ARGS)
 
+# Guests of 2, 16 and 32 GiB, idle and busy, every mode, line rate and
+# 128 MiB/s, on QEMU 10 (docs/bench.md): build/bench-scale/results.json and a
+# table.  About an hour here; SCALE_ARGS narrows it, e.g. SCALE_ARGS="--sizes 2,16".
+.PHONY: bench-scale
+bench-scale:
+	@$(MAKE) --no-print-directory deps deps-matrix
+	@$(MAKE) --no-print-directory all
+	@FPHINT_QEMU=10 python3 $(TOP)/tests/migrate/bench_scale.py --out $(BUILD)/bench-scale/results.json $(SCALE_ARGS)
+
 # demo.py on every guest kernel x host, one table: build/test-matrix/table.txt.
 # Long (four demos); DEMO_ARGS go to each, e.g. DEMO_ARGS="--idle 2 --churn 1".
 .PHONY: test-matrix
