@@ -82,18 +82,24 @@
 #include "fphint_compat.h"
 
 /*
- * QEMU 7.2 applies each hint under its migration bitmap_mutex, which the
+ * QEMU applies each hint under its migration bitmap_mutex, which the
  * migration thread holds for up to 50 ms at a time while it sends pages.
- * Once its iothread has the mutex it drains the queued buffers, so the
- * budget should cover what the host can take in one such wait: every
- * page the migration thread reaches before its hint lands is sent for
- * nothing.  Buffers go out in address order, the order the host sends in.
+ * Once its iothread has the mutex it drains every queued buffer, so the
+ * hinting pace is one budget per such wait, and every page the migration
+ * thread reaches before its hint lands is sent for nothing.  A budget
+ * fixed in MiB would make the round time of a big guest grow with its
+ * free memory; by default it is a share of RAM instead (a 32nd: 3% of a
+ * guest's memory off its free lists at most, and 64 MiB at least, what a
+ * 2 GiB guest needs to keep up).  Buffers go out in address order, the
+ * order the host sends in.
  */
-static unsigned int inflight_mib = 64;
+static unsigned int inflight_mib;
 module_param(inflight_mib, uint, 0644);
 MODULE_PARM_DESC(inflight_mib,
-		 "most MiB of free memory taken off the free lists for hints in flight at once (default 64; taken as 8 at least and an eighth of RAM at most)");
+		 "most MiB of free memory taken off the free lists for hints in flight at once (default 0: a 32nd of RAM, 64 at least; any value is taken as 8 at least and an eighth of RAM at most)");
 #define FPHINT_INFLIGHT_MIB_MIN 8U
+#define FPHINT_INFLIGHT_AUTO_MIB_MIN 64UL
+#define FPHINT_INFLIGHT_AUTO_SHIFT 5
 #define FPHINT_INFLIGHT_MIB_MAX 65536U
 
 /* Hint buffers in flight at most; one more descriptor stays for STOP. */
@@ -802,21 +808,25 @@ int fphint_rounds_show(struct seq_file *m, void *v)
 }
 
 /*
- * The in-flight budget in pages: the module parameter, at most an eighth
- * of the guest's memory, and never below FPHINT_INFLIGHT_MIB_MIN, which
- * holds two blocks of the largest order: a round waiting for half the
- * budget back can then always take the next block.
+ * The in-flight budget in pages: the module parameter, or a 32nd of RAM
+ * (64 MiB at least) when it is 0; at most an eighth of the guest's memory,
+ * and never below FPHINT_INFLIGHT_MIB_MIN, which holds two blocks of the
+ * largest order: a round waiting for half the budget back can then always
+ * take the next block.
  */
 static unsigned long fphint_budget_pages(void)
 {
-	unsigned long pages = (unsigned long)clamp(READ_ONCE(inflight_mib),
-						   FPHINT_INFLIGHT_MIB_MIN,
-						   FPHINT_INFLIGHT_MIB_MAX)
-			      << (20 - PAGE_SHIFT);
+	unsigned long mib = min(READ_ONCE(inflight_mib), FPHINT_INFLIGHT_MIB_MAX);
+	unsigned long ram = totalram_pages(), pages;
 
 	BUILD_BUG_ON((FPHINT_INFLIGHT_MIB_MIN << (20 - PAGE_SHIFT)) <
 		     2UL << (FPHINT_NR_ORDERS - 1));
-	return max(min(pages, totalram_pages() / 8),
+	if (mib)
+		pages = mib << (20 - PAGE_SHIFT);
+	else
+		pages = max(ram >> FPHINT_INFLIGHT_AUTO_SHIFT,
+			    FPHINT_INFLIGHT_AUTO_MIB_MIN << (20 - PAGE_SHIFT));
+	return max(min(pages, ram / 8),
 		   (unsigned long)FPHINT_INFLIGHT_MIB_MIN << (20 - PAGE_SHIFT));
 }
 

@@ -32,7 +32,8 @@ from test_fphint_migrate import (HOLD_BOUND_US, HOLD_QUANTILE, batch_rows,  # no
                                  check_accounting, hold_quantile_us)
 
 THROTTLE_S = 8
-# Module parameter inflight_mib's default, in 4 KiB pages.
+# The default in-flight budget of the bench's 2 GiB guest, in 4 KiB pages:
+# 64 MiB (a 32nd of its RAM is less).
 BUDGET_PAGES = 64 << 8
 CPU_CGROUP = "/sys/fs/cgroup/cpu"
 
