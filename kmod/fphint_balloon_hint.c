@@ -88,17 +88,19 @@
  * hinting pace is one budget per such wait, and every page the migration
  * thread reaches before its hint lands is sent for nothing.  A budget
  * fixed in MiB would make the round time of a big guest grow with its
- * free memory; by default it is a share of RAM instead (a 32nd: 3% of a
- * guest's memory off its free lists at most, and 64 MiB at least, what a
- * 2 GiB guest needs to keep up).  Buffers go out in address order, the
- * order the host sends in.
+ * free memory; by default it is a share of RAM instead: a 32nd, between
+ * 64 MiB (what a 2 GiB guest needs to keep up; an eighth of RAM below
+ * 512 MiB) and 1 GiB (the most measured; also what a host that stops
+ * using buffers can strand).  Buffers go out in address order, the order
+ * the host sends in.
  */
 static unsigned int inflight_mib;
 module_param(inflight_mib, uint, 0644);
 MODULE_PARM_DESC(inflight_mib,
-		 "most MiB of free memory taken off the free lists for hints in flight at once (default 0: a 32nd of RAM, 64 at least; any value is taken as 8 at least and an eighth of RAM at most)");
+		 "most MiB of free memory taken off the free lists for hints in flight at once (0, the default: a 32nd of RAM, between 64 and 1024; any value is taken as 8 at least and an eighth of RAM at most)");
 #define FPHINT_INFLIGHT_MIB_MIN 8U
 #define FPHINT_INFLIGHT_AUTO_MIB_MIN 64UL
+#define FPHINT_INFLIGHT_AUTO_MIB_MAX 1024UL
 #define FPHINT_INFLIGHT_AUTO_SHIFT 5
 #define FPHINT_INFLIGHT_MIB_MAX 65536U
 
@@ -223,16 +225,31 @@ static int fphint_pageblock_mt(unsigned long pfn)
 /*
  * The free page counters of a block of @nr pages of migratetype @mt
  * leaving (@nr < 0) a free list: mm/page_alloc.c's account_freepages()
- * (6.12) and __mod_zone_freepage_state() (6.1).  Isolated pageblocks are
- * not counted as free, and we never take from them.
+ * (6.12) and __mod_zone_freepage_state() (6.1).  Isolated and highatomic
+ * pageblocks are never taken, so their counters (6.12's
+ * nr_free_highatomic) never move here.
  */
 static void fphint_account_freepages(struct zone *zone, long nr, int mt)
 {
 	__mod_zone_page_state(zone, NR_FREE_PAGES, nr);
 	if (is_migrate_cma(mt))
 		__mod_zone_page_state(zone, NR_FREE_CMA_PAGES, nr);
-	else if (FPHINT_HAS_NR_FREE_HIGHATOMIC && mt == MIGRATE_HIGHATOMIC)
-		fphint_add_free_highatomic(zone, nr);
+}
+
+/*
+ * What the allocator keeps back in @zone, as calculate_totalreserve_pages()
+ * counts it (6.1 and 6.12): the high watermark plus the largest
+ * lowmem_reserve, the share of this zone that allocations for higher zones
+ * may not fall back to.
+ */
+static unsigned long fphint_zone_reserve(struct zone *zone)
+{
+	unsigned long reserve = 0;
+	int i;
+
+	for (i = 0; i < MAX_NR_ZONES; i++)
+		reserve = max_t(unsigned long, reserve, zone->lowmem_reserve[i]);
+	return high_wmark_pages(zone) + reserve;
 }
 
 /*
@@ -274,8 +291,11 @@ static struct page *fphint_find_block(struct zone *zone, unsigned long pfn,
  * as mm/page_alloc.c's __isolate_free_page() does (6.1 and 6.12), except
  * that it leaves the pageblock's migratetype alone (the block goes back
  * where it was) and asks more of the watermark: the zone keeps its high
- * watermark, so hinting never wakes kswapd.  Refuses blocks in isolated
- * pageblocks (memory offlining, alloc_contig_range own them).
+ * watermark and its lowmem reserve, so hinting's own takes never wake
+ * kswapd (the guest's allocations still have that much less headroom
+ * while blocks are out).  Refuses blocks in isolated pageblocks (memory
+ * offlining, alloc_contig_range own them) and in highatomic ones (held
+ * back for high-order atomic allocations).
  */
 static bool fphint_take_block(struct zone *zone, struct page *page,
 			      unsigned long pfn, unsigned int order)
@@ -284,10 +304,13 @@ static bool fphint_take_block(struct zone *zone, struct page *page,
 	int mt = fphint_pageblock_mt(pfn);
 
 	lockdep_assert_held(&zone->lock);
-	for (p = pfn; p < pfn + nr; p += pageblock_nr_pages)
-		if (is_migrate_isolate(fphint_pageblock_mt(p)))
+	for (p = pfn; p < pfn + nr; p += pageblock_nr_pages) {
+		int pmt = fphint_pageblock_mt(p);
+
+		if (is_migrate_isolate(pmt) || pmt == MIGRATE_HIGHATOMIC)
 			return false;
-	if (zone_page_state(zone, NR_FREE_PAGES) < high_wmark_pages(zone) + nr)
+	}
+	if (zone_page_state(zone, NR_FREE_PAGES) < fphint_zone_reserve(zone) + nr)
 		return false;
 	/* del_page_from_free_list(), from page_alloc.c (static). */
 	if (PageReported(page))
@@ -437,18 +460,19 @@ static bool fphint_removal_due(struct fphint_balloon *fb)
 }
 
 /*
- * Waits, sleeping, until at most @pages are out in hint buffers the
- * device has not used (0: every buffer used).  Gives up if the device
- * died (r->dead) or removal is due: the blocks of unused buffers then stay
- * isolated (see fphint_hint_release()).
+ * Waits, sleeping, until at most @pages in at most @buffers are out in
+ * hint buffers the device has not used (0, 0: every buffer used).  Gives
+ * up if the device died (r->dead) or removal is due: the blocks of unused
+ * buffers then stay isolated (see fphint_hint_release()).
  */
 static enum fphint_round_end fphint_wait_back(struct fphint_round *r,
-					      unsigned long pages)
+					      unsigned long pages,
+					      unsigned int buffers)
 {
 	u64 since = ktime_get_ns();
 	bool warned = false;
 
-	while (r->inf->pages > pages) {
+	while (r->inf->pages > pages || r->inf->buffers > buffers) {
 		if (fphint_reap(r->fb, r))
 			continue;
 		if (fphint_device_dead(r->fb)) {
@@ -809,7 +833,7 @@ int fphint_rounds_show(struct seq_file *m, void *v)
 
 /*
  * The in-flight budget in pages: the module parameter, or a 32nd of RAM
- * (64 MiB at least) when it is 0; at most an eighth of the guest's memory,
+ * (64 MiB to 1 GiB) when it is 0; at most an eighth of the guest's memory,
  * and never below FPHINT_INFLIGHT_MIB_MIN, which holds two blocks of the
  * largest order: a round waiting for half the budget back can then always
  * take the next block.
@@ -824,10 +848,21 @@ static unsigned long fphint_budget_pages(void)
 	if (mib)
 		pages = mib << (20 - PAGE_SHIFT);
 	else
-		pages = max(ram >> FPHINT_INFLIGHT_AUTO_SHIFT,
-			    FPHINT_INFLIGHT_AUTO_MIB_MIN << (20 - PAGE_SHIFT));
+		pages = clamp(ram >> FPHINT_INFLIGHT_AUTO_SHIFT,
+			      FPHINT_INFLIGHT_AUTO_MIB_MIN << (20 - PAGE_SHIFT),
+			      FPHINT_INFLIGHT_AUTO_MIB_MAX << (20 - PAGE_SHIFT));
 	return max(min(pages, ram / 8),
 		   (unsigned long)FPHINT_INFLIGHT_MIB_MIN << (20 - PAGE_SHIFT));
+}
+
+/*
+ * Hint buffers that can be out at once: a slot each, and a descriptor each
+ * in the free page queue, but one, which stays for the id/STOP buffer.
+ */
+static unsigned int fphint_buffers_max(struct fphint_balloon *fb)
+{
+	return min(FPHINT_RANGES,
+		   max(virtqueue_get_vring_size(fb->hint_vq), 2U) - 1);
 }
 
 /*
@@ -841,7 +876,7 @@ static bool fphint_batch(struct fphint_round *r)
 	struct fphint_block blk[FPHINT_HOLD_BLOCKS];
 	unsigned long room, flags, start;
 	struct zone *zone = r->zone;
-	unsigned int i, n = 0, order, added;
+	unsigned int i, n = 0, order, added, slots;
 	u64 t0, h0, hold, pages_before = r->pages;
 	struct fphint_batch_rec rec;
 	struct page *page;
@@ -851,6 +886,13 @@ static bool fphint_batch(struct fphint_round *r)
 		return false;
 	room = fphint_budget_pages();
 	room = room > r->inf->pages ? room - r->inf->pages : 0;
+	/*
+	 * A buffer for every block taken, in case none are adjacent: a block
+	 * taken without one would go back unhinted, and the round would take
+	 * blocks over and over without waiting.
+	 */
+	slots = fphint_buffers_max(r->fb);
+	slots = slots > r->inf->buffers ? slots - r->inf->buffers : 0;
 
 	t0 = ktime_get_ns();
 	spin_lock_irqsave(&zone->lock, flags);
@@ -860,7 +902,7 @@ static bool fphint_batch(struct fphint_round *r)
 	 * for the emulator's big lock, which must not happen under zone->lock.
 	 */
 	h0 = local_clock();
-	for (i = 0; i < r->nr_cand; i++) {
+	for (i = 0; i < r->nr_cand && n < slots; i++) {
 		page = fphint_find_block(zone, r->cand[i], &start, &order);
 		if (!page) {
 			r->rejected++;
@@ -988,11 +1030,12 @@ static enum fphint_round_end fphint_node(struct fphint_round *r, int nid,
 			if (!r->nr_cand)
 				continue;
 			/*
-			 * Over budget: sleep until the device gave back half
-			 * of it, so that the next batch is worth a lock hold
-			 * and a kick.
+			 * Over budget or out of buffers: sleep until the
+			 * device gave back half of them, so that the next
+			 * batch is worth a lock hold and a kick.
 			 */
-			end = fphint_wait_back(r, fphint_budget_pages() / 2);
+			end = fphint_wait_back(r, fphint_budget_pages() / 2,
+					       fphint_buffers_max(r->fb) / 2);
 			if (end != FPHINT_END_COMPLETE)
 				return end;
 		}
@@ -1076,7 +1119,7 @@ static enum fphint_round_end fphint_round(struct fphint_balloon *fb)
 			break;
 	}
 	/* Every block goes back before the round ends (or stays stranded). */
-	fphint_wait_back(&r, 0);
+	fphint_wait_back(&r, 0, 0);
 	fphint_note_stranded(fb);
 	if (r.dead)
 		end = FPHINT_END_DEVICE_DEAD;

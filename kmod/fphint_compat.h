@@ -107,21 +107,4 @@ static inline int fphint_find_vqs(struct virtio_device *vdev,
 #error "fphint_balloon reads pageblock flags from SPARSEMEM usemaps"
 #endif
 
-/*
- * Free highatomic pages are counted per zone since 6.10 (account_freepages()
- * keeps zone->nr_free_highatomic); 6.1 counts reserved pageblocks only.
- */
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 10, 0)
-#define FPHINT_HAS_NR_FREE_HIGHATOMIC 1
-static inline void fphint_add_free_highatomic(struct zone *zone, long nr)
-{
-	WRITE_ONCE(zone->nr_free_highatomic, zone->nr_free_highatomic + nr);
-}
-#else
-#define FPHINT_HAS_NR_FREE_HIGHATOMIC 0
-static inline void fphint_add_free_highatomic(struct zone *zone, long nr)
-{
-}
-#endif
-
 #endif /* FPHINT_COMPAT_H */
