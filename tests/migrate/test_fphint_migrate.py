@@ -14,6 +14,7 @@ pages; between them:
 Then a second boot with init_on_free=1: the module refuses to hint (free
 pages hold zeros a hint would lose) and the migration is still intact.
 Exit 0 pass, 1 fail."""
+import json
 import os
 import sys
 import time
@@ -67,9 +68,10 @@ def zone_free_counts(vm):
     return counts
 
 
-def check_accounting(check, vm, label):
-    """After a migration's rounds: nothing isolated or stranded, and the
-    zones' free page counters agree with their free lists."""
+def check_accounting(check, vm, label, verify=True):
+    """After a migration's rounds: nothing isolated or stranded, the
+    zones' free page counters agree with their free lists, and (verify)
+    the map agrees with the kernel (`fphint verify`, its own error bound)."""
     st = kc.module_stats(vm)
     check(st.get("isolated_pages") == 0 and st.get("stranded_pages") == 0,
           "%s: no page left isolated (isolated %s, stranded %s, most at once %s)"
@@ -85,6 +87,24 @@ def check_accounting(check, vm, label):
         time.sleep(1)
     check(counts and not off, "%s: nr_free_pages matches buddyinfo in every zone %s"
           % (label, counts))
+    if not verify:
+        return
+    # As guest-test-verify does: the truth moves while verify reads it (a
+    # second try), and the kernel's silent allocation paths drift the map
+    # between the agent's reconciles (a reconcile, then the last try).
+    tries = []
+    for attempt in range(3):
+        if attempt == 2:
+            vm.run("fphint reconcile", timeout=300)
+        rc, out = vm.run("fphint verify --json", timeout=300)
+        try:
+            v = json.loads(out)
+            tries.append("false_free %s missed %s" % (v.get("false_free"), v.get("missed")))
+        except ValueError:
+            tries.append(out.strip()[-200:])
+        if rc == 0:
+            break
+    check(rc == 0, "%s: fphint verify within its bound (%s)" % (label, "; then ".join(tries)))
 
 
 def batch_rows(vm):
