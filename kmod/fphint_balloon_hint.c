@@ -224,13 +224,14 @@ static int fphint_pageblock_mt(unsigned long pfn)
 
 /*
  * The free page counters of a block of @nr pages of migratetype @mt
- * leaving (@nr < 0) a free list: mm/page_alloc.c's account_freepages()
- * (6.12) and __mod_zone_freepage_state() (6.1).  Isolated and highatomic
+ * leaving (@nr < 0) or joining a free list: mm/page_alloc.c's
+ * account_freepages() (6.12) and __mod_zone_freepage_state() (6.1).  Isolated and highatomic
  * pageblocks are never taken, so their counters (6.12's
  * nr_free_highatomic) never move here.
  */
 static void fphint_account_freepages(struct zone *zone, long nr, int mt)
 {
+	lockdep_assert_held(&zone->lock);
 	__mod_zone_page_state(zone, NR_FREE_PAGES, nr);
 	if (is_migrate_cma(mt))
 		__mod_zone_page_state(zone, NR_FREE_CMA_PAGES, nr);
@@ -324,8 +325,62 @@ static bool fphint_take_block(struct zone *zone, struct page *page,
 }
 
 /*
- * Gives back a block fphint_take_block() took, once the device used its
- * buffer (or it was never queued).  The head's refcount is 0, as on the
+ * Puts a top-order block back on its free list, to the tail (it is cold),
+ * as page reporting's __putback_isolated_page() does, but without
+ * __free_pages(): free_pages_prepare() writes the flags of every tail
+ * page, and every write dirties guest memory the host then sends again
+ * (the memmap is a 64th of what was hinted: 7% more pages sent for a
+ * 2 GiB guest).  At the top order there is no buddy to merge with, so
+ * setting the buddy order, the tail add and the counters are all that
+ * __free_one_page() does, on 6.1 (the head's list, mergeable types) and
+ * on 6.12 (each pageblock on its own type's list, merged when the types
+ * agree) alike, when every pageblock of the block has one migratetype,
+ * neither isolated nor highatomic; else, or if someone holds a reference,
+ * the block takes the regular path.  The map needs no free event: taking
+ * the block fired no allocation event, and its bits still say free (a
+ * reconcile while the block was out clears them: a missed hint, never a
+ * wrong one).  No alloc or free hook ran or runs on it (page_owner,
+ * page poisoning): it never left the allocator's free state.  Unlike the
+ * free path it does not wake free page reporting
+ * (page_reporting_notify_free() is mm-internal): the block, its
+ * PG_reported cleared when taken, is reported after the next free of a
+ * reportable order.
+ */
+static bool fphint_put_back_top(struct page *page, unsigned long pfn,
+				unsigned int order)
+{
+	struct zone *zone = page_zone(page);
+	unsigned long flags, p, nr = 1UL << order;
+	bool same = true;
+	int mt;
+
+	if (order != FPHINT_NR_ORDERS - 1 || page_count(page))
+		return false;
+	spin_lock_irqsave(&zone->lock, flags);
+	mt = fphint_pageblock_mt(pfn);
+	for (p = pfn + pageblock_nr_pages; same && p < pfn + nr;
+	     p += pageblock_nr_pages)
+		same = fphint_pageblock_mt(p) == mt;
+	same = same && !is_migrate_isolate(mt) && mt != MIGRATE_HIGHATOMIC;
+	if (same) {
+		/* __add_to_free_list(..., tail) and set_buddy_order(). */
+		set_page_private(page, order);
+		__SetPageBuddy(page);
+		list_add_tail(&page->buddy_list,
+			      &zone->free_area[order].free_list[mt]);
+		zone->free_area[order].nr_free++;
+		fphint_account_freepages(zone, nr, mt);
+	}
+	spin_unlock_irqrestore(&zone->lock, flags);
+	return same;
+}
+
+/*
+ * Gives back a block fphint_take_block() took, once the device @used its
+ * buffer (or it was never queued): top-order blocks of a used buffer
+ * straight to their free list (above), the others through the allocator,
+ * whose free event marks a block never offered as freed again for the
+ * next round.  The head's refcount is 0, as on the
  * free list: __free_pages() with a reference of ours goes through the
  * regular free path (free_pages_prepare() checks, merging with its buddies,
  * the pageblock's current migratetype and counters, the mm_page_free
@@ -334,10 +389,13 @@ static bool fphint_take_block(struct zone *zone, struct page *page,
  * __free_pages() then frees the tail pages, and the head goes when that
  * reference is dropped.
  */
-static void fphint_give_back(unsigned long pfn, unsigned int order)
+static void fphint_give_back(unsigned long pfn, unsigned int order,
+			     bool used)
 {
 	struct page *page = pfn_to_page(pfn);
 
+	if (used && fphint_put_back_top(page, pfn, order))
+		return;
 	set_page_count(page, 1);
 	__free_pages(page, order);
 }
@@ -367,13 +425,14 @@ static void fphint_forget_freed(struct fphint_round *r, unsigned long start,
 }
 
 /* Gives back every block of @range and frees its slot. */
-static void fphint_range_done(struct fphint_round *r, struct fphint_range *range)
+static void fphint_range_done(struct fphint_round *r,
+			      struct fphint_range *range, bool used)
 {
 	unsigned long pfn = range->start;
 	unsigned int i;
 
 	for (i = 0; i < range->nr_blocks; i++) {
-		fphint_give_back(pfn, range->order[i]);
+		fphint_give_back(pfn, range->order[i], used);
 		pfn += 1UL << range->order[i];
 	}
 	if (r)
@@ -416,7 +475,7 @@ static unsigned int fphint_reap(struct fphint_balloon *fb,
 		inf->buffers--;
 		inf->pages -= range->nr;
 		fphint_stats.isolated_pages = inf->pages;
-		fphint_range_done(r, range);
+		fphint_range_done(r, range, true);
 		n++;
 	}
 	return n;
@@ -692,7 +751,7 @@ static unsigned int fphint_queue_blocks(struct fphint_round *r,
 				    range->nr << PAGE_SHIFT, 0);
 			if (virtqueue_add_inbuf(r->fb->hint_vq, &sg, 1, range,
 						GFP_KERNEL)) {
-				fphint_range_done(NULL, range);
+				fphint_range_done(NULL, range, false);
 			} else {
 				range->queued = true;
 				range->queued_ns = ktime_get_ns();
@@ -707,7 +766,7 @@ static unsigned int fphint_queue_blocks(struct fphint_round *r,
 			break;
 		range = fphint_new_range(inf);
 		if (!range) {
-			fphint_give_back(blk[i].pfn, blk[i].order);
+			fphint_give_back(blk[i].pfn, blk[i].order, false);
 			continue;
 		}
 		/* The slot is ours until it is queued or given back. */
