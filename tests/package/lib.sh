@@ -27,7 +27,11 @@ for d in "${DEBS[@]}"; do [ -s "$d" ] || die "$d missing (make deb)"; done
 WORK=$(mktemp -d "$TOP/build/package-test.XXXXXX")
 ROOT=$WORK/root
 cleanup() {
-	for m in sys/fs/bpf dev/pts dev sys proc; do umount "$ROOT/$m" 2>/dev/null; done
+	# Lazily when busy (a process the root's package scripts left running
+	# a little longer): rm must not walk into the host's /dev.
+	for m in sys/fs/bpf dev/pts dev sys proc; do
+		umount "$ROOT/$m" 2>/dev/null || umount -l "$ROOT/$m" 2>/dev/null
+	done
 	[ -n "${QEMU_PID:-}" ] && kill "$QEMU_PID" 2>/dev/null && wait "$QEMU_PID" 2>/dev/null
 	rm -rf --one-file-system "$WORK"
 }
@@ -54,7 +58,8 @@ install_debs() {
 	# it (no headers: skipped) and for the newest kernel with headers.
 	if in_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
 		/tmp/debs/"${DEBS[0]##*/}" /tmp/debs/"${DEBS[1]##*/}" >"$WORK/install.log" 2>&1; then
-		ok "apt-get install of both packages"
+		ok "apt-get install of both packages, new: $(sed -n '/^The following NEW packages/,/^[^ ]/{/^ /p}' \
+			"$WORK/install.log" | tr -s ' \n' ' ')"
 	else
 		tail -30 "$WORK/install.log"
 		die "apt-get install failed"
