@@ -36,7 +36,7 @@ deb:
 test-package: deb
 	@$(TOP)/tests/run-suite $(addprefix $(TOP)/tests/package/,test-install test-install-6.12 \
 		test-install-trixie)
-# Boots the packaged root under QEMU (minutes): not in `make test` either.
+# Boots the packaged roots under QEMU (minutes): not in `make test` either.
 .PHONY: test-package-boot
 test-package-boot: deb
-	@$(TOP)/tests/run-suite $(TOP)/tests/package/test-boot
+	@$(TOP)/tests/run-suite $(TOP)/tests/package/test-boot $(TOP)/tests/package/test-boot-trixie
