@@ -27,14 +27,16 @@ TESTS_KERNEL += $(sort $(wildcard $(TOP)/tests/metrics/test-*)) \
 TESTS_MIGRATE += $(TOP)/tests/metrics/guest-test-metrics
 
 # Debian packages (build from a copy under build/deb; the work tree stays
-# clean) and the install test in a debootstrapped Debian 12 root.  Neither
-# is part of `make test`: see README.md.
+# clean) and the install tests in debootstrapped Debian 12 and 13 roots
+# (plus Debian 12 with the backports 6.12 kernel).  Neither is part of
+# `make test`: see docs/testing.md.
 .PHONY: deb test-package
 deb:
 	@$(TOP)/contrib/deb/build-deb
 test-package: deb
-	@$(TOP)/tests/run-suite $(TOP)/tests/package/test-install $(TOP)/tests/package/test-install-6.12
-# Boots the packaged root under QEMU (minutes): not in `make test` either.
+	@$(TOP)/tests/run-suite $(addprefix $(TOP)/tests/package/,test-install test-install-6.12 \
+		test-install-trixie)
+# Boots the packaged roots under QEMU (minutes): not in `make test` either.
 .PHONY: test-package-boot
 test-package-boot: deb
-	@$(TOP)/tests/run-suite $(TOP)/tests/package/test-boot
+	@$(TOP)/tests/run-suite $(TOP)/tests/package/test-boot $(TOP)/tests/package/test-boot-trixie

@@ -1,10 +1,20 @@
 #!/bin/bash
 # Shared by the package tests (sourced): a fresh copy of the cached Debian
-# 12 root with /proc, /sys and /dev mounted, the .debs of `make deb`, and
-# in_root to run commands in it.
+# root with /proc, /sys and /dev mounted, the .debs of `make deb`, and
+# in_root to run commands in it.  FPHINT_PKG_SUITE picks the root:
+# bookworm (Debian 12, the default) or trixie (Debian 13); the same .debs,
+# built on Debian 12, go into both.
 set -u
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+SUITE=${FPHINT_PKG_SUITE:-bookworm}
 T=${0##*/}
+[ "$SUITE" = bookworm ] || T="$T ($SUITE)"
+# The kernel line of each suite's linux-headers/image-cloud-amd64.
+case $SUITE in
+bookworm) KLINE=6.1 ;;
+trixie) KLINE=6.12 ;;
+*) echo "$T: FPHINT_PKG_SUITE=$SUITE: bookworm or trixie"; exit 2 ;;
+esac
 FAILS=0
 # shellcheck source=../lib/checks.sh
 source "$TOP/tests/lib/checks.sh"
@@ -17,7 +27,11 @@ for d in "${DEBS[@]}"; do [ -s "$d" ] || die "$d missing (make deb)"; done
 WORK=$(mktemp -d "$TOP/build/package-test.XXXXXX")
 ROOT=$WORK/root
 cleanup() {
-	for m in sys/fs/bpf dev/pts dev sys proc; do umount "$ROOT/$m" 2>/dev/null; done
+	# Lazily when busy (a process the root's package scripts left running
+	# a little longer): rm must not walk into the host's /dev.
+	for m in sys/fs/bpf dev/pts dev sys proc; do
+		umount "$ROOT/$m" 2>/dev/null || umount -l "$ROOT/$m" 2>/dev/null
+	done
 	[ -n "${QEMU_PID:-}" ] && kill "$QEMU_PID" 2>/dev/null && wait "$QEMU_PID" 2>/dev/null
 	rm -rf --one-file-system "$WORK"
 }
@@ -27,14 +41,14 @@ in_root() { chroot "$ROOT" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C "$
 # unpack_root [boot]: the cached root (with the kernel image for "boot").
 unpack_root() {
 	local tar
-	tar=$("$TOP/tests/package/debian-root" "$@") || die "no Debian root"
+	tar=$("$TOP/tests/package/debian-root" "$SUITE" "$@") || die "no Debian $SUITE root"
 	mkdir -p "$ROOT" && tar -C "$ROOT" -xf "$tar" || die "unpacking $tar"
 	mount -t proc proc "$ROOT/proc" && mount -t sysfs sys "$ROOT/sys" &&
 		mount --bind /dev "$ROOT/dev" && mount --bind /dev/pts "$ROOT/dev/pts" || die "mounts"
-	KVER=$(basename "$(ls -d "$ROOT"/usr/lib/modules/6.1.0-*-cloud-amd64 | sort -V | tail -1)")
+	KVER=$(basename "$(ls -d "$ROOT/usr/lib/modules/$KLINE".*-cloud-amd64 | sort -V | tail -1)")
 	[ -n "$KVER" ] && in_root test -e "/usr/lib/modules/$KVER/build" ||
-		die "no 6.1 cloud kernel headers in the root"
-	ok "Debian 12 root from $tar, kernel headers $KVER"
+		die "no $KLINE cloud kernel headers in the root"
+	ok "Debian $SUITE root ($(cat "$ROOT/etc/debian_version")) from $tar, kernel headers $KVER"
 }
 
 # Install both packages; make sure DKMS built the module for $KVER.
@@ -44,7 +58,8 @@ install_debs() {
 	# it (no headers: skipped) and for the newest kernel with headers.
 	if in_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
 		/tmp/debs/"${DEBS[0]##*/}" /tmp/debs/"${DEBS[1]##*/}" >"$WORK/install.log" 2>&1; then
-		ok "apt-get install of both packages"
+		ok "apt-get install of both packages, new: $(sed -n '/^The following NEW packages/,/^[^ ]/{/^ /p}' \
+			"$WORK/install.log" | tr -s ' \n' ' ')"
 	else
 		tail -30 "$WORK/install.log"
 		die "apt-get install failed"
