@@ -248,6 +248,9 @@ def main():
     ap.add_argument("--modes", default=",".join(fb.MODES))
     ap.add_argument("--bandwidths", default="line,128", help="line and/or 128 (MiB/s)")
     ap.add_argument("--runs", type=int, default=1, help="runs per cell (median; default 1)")
+    ap.add_argument("--fill-cap-mib", type=int, default=0,
+                    help="the fill cap (default: from MemAvailable at start); to repeat an "
+                         "earlier run's workload (its meta.fill_cap_mib)")
     ap.add_argument("--out", default=os.path.join(fb.BUILD, "bench-scale", "results.json"))
     a = ap.parse_args()
     try:
@@ -257,9 +260,9 @@ def main():
     wls, modes, bws = (a.workloads.split(","), a.modes.split(","), a.bandwidths.split(","))
     if (not sizes or any(s < 1 for s in sizes) or a.runs < 1
             or not set(wls) <= set(WORKLOADS) or not set(modes) <= set(fb.MODES)
-            or not set(bws) <= set(BANDWIDTHS)):
+            or not set(bws) <= set(BANDWIDTHS) or a.fill_cap_mib < 0):
         print("bench-scale: bad arguments: --sizes GiB,... (>= 1), --workloads of %s, --modes of "
-              "%s, --bandwidths of %s, --runs >= 1" % (",".join(WORKLOADS), ",".join(fb.MODES),
+              "%s, --bandwidths of %s, --runs >= 1, --fill-cap-mib >= 0" % (",".join(WORKLOADS), ",".join(fb.MODES),
                                                       ",".join(BANDWIDTHS)), file=sys.stderr)
         return 2
     if fb.HOST != "10":
@@ -268,7 +271,7 @@ def main():
               "per sync at these sizes)", file=sys.stderr)
         return 2
     avail = mem_available_mib()
-    cap = (avail - HOST_MARGIN_MIB) // 2 // 512 * 512
+    cap = a.fill_cap_mib or (avail - HOST_MARGIN_MIB) // 2 // 512 * 512
     todo = plan(sizes, wls, modes, bws, a.runs)
     fb.log("bench-scale: %d runs; host MemAvailable %d MiB, fill capped at %d MiB"
            % (len(todo), avail, cap))
