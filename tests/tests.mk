@@ -1,6 +1,7 @@
 # Test registration.  Each area appends executables (scripts or binaries
 # built into build/) to one of these lists; `make test` runs them in this
-# order through tests/run-suite, which prints the closing summary line.
+# order (the unit tests beside a few guests, below) through tests/run-suite,
+# which prints the closing summary line.
 #   TESTS_UNIT    pure C, no root needed, seconds
 #   TESTS_KERNEL  against this machine's real kernel (root, BPF), minutes
 #   TESTS_MIGRATE live migrations of a QEMU guest, the slow part
@@ -18,9 +19,18 @@ test-kernel: all
 	@$(TOP)/tests/run-suite $(TESTS_KERNEL)
 test-migrate: all
 	@$(TOP)/tests/run-suite $(TESTS_MIGRATE)
-# One suite, one summary line, for `make test`.
+# One suite, one summary line, for `make test`.  The unit tests use the CPU
+# only: they run beside the first QEMU guests, those whose checks do not
+# depend on how fast the host runs them (functional checks, no timing, no
+# hold or stall figure).  The kernel tests measure this machine's free
+# pages: they run alone, as do the migrations that check hold and stall
+# figures.
+TESTS_BESIDE_UNIT = $(filter $(TESTS_MIGRATE),$(TOP)/tests/kernel/guest-test-verify \
+	$(TOP)/tests/metrics/guest-test-metrics $(TOP)/tests/agent/guest-test-agent \
+	$(TOP)/tests/perm/guest-test-perm $(TOP)/tests/migrate/test_migrate_broken.py)
 test-all-suites: all
-	@$(TOP)/tests/run-suite $(TESTS_UNIT) $(TESTS_KERNEL) $(TESTS_MIGRATE)
+	@$(TOP)/tests/run-suite --pair "$(TESTS_UNIT)" "$(TESTS_BESIDE_UNIT)" \
+		$(TESTS_KERNEL) $(TESTS_MIGRATE)
 TEST_TARGETS += test-all-suites
 
 # The test matrix (docs/matrix.md): tests of the default pair (guest 6.1,
