@@ -90,7 +90,8 @@ def compaction(vm, check):
     actual = kc.wait_actual(vm, target)
     check(abs(actual - target) < 4096, "inflate by 512 MiB: actual %d, target %d"
           % (actual, target))
-    vm.check("for i in $(seq 1 2 600); do rm /mnt/frag/$i; done", 120)
+    # Every odd-numbered file, in one rm (an exec per file is slow under TCG).
+    vm.check("rm /mnt/frag/*[13579]", 120)
     inflated = kc.module_stats(vm)["inflated_pages"]
     before = vmstat(vm, "balloon_migrate")
     vm.check("echo 1 > /proc/sys/vm/compact_memory", 300)

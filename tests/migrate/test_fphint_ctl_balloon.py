@@ -89,8 +89,12 @@ def main():
         # Stats queue: ask QEMU to poll, then read guest-stats back.
         path = balloon_qom_path(vm)
         vm.qmp("qom-set", path=path, property="guest-stats-polling-interval", value=1)
-        time.sleep(3)
-        stats = vm.qmp("qom-get", path=path, property="guest-stats")
+        dl = time.monotonic() + 30
+        while True:
+            stats = vm.qmp("qom-get", path=path, property="guest-stats")
+            if stats["last-update"] > 0 or time.monotonic() > dl:
+                break
+            time.sleep(0.5)
         memtot = stats["stats"].get("stat-total-memory", -1)
         check(memtot > GIB and stats["last-update"] > 0,
               "guest-stats: total memory %d bytes" % memtot)

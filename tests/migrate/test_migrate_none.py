@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""4 ping-pong migrations, no balloon driver, churn on: integrity + clean kernel."""
+"""2 ping-pong migrations, no balloon driver, churn on: integrity + clean kernel."""
 import os
 import sys
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Stock virtio_balloon free page hinting: a cancelled migration, then 4
+"""Stock virtio_balloon free page hinting: a cancelled migration, then 2
 ping-pong migrations with churn on: integrity + clean kernel each time."""
 import os
 import sys
