@@ -445,8 +445,9 @@ static void fphint_wl_status(struct fphint_wl_reply *r)
 		      " churn_mismatches=%" PRIu64 " verify_runs=%" PRIu64 " mismatches=%" PRIu64
 		      " memfree_kb=%ld\n",
 		      fphint_wl.state, fphint_wl.keep_words * 8, fphint_wl.churn_on ? "on" : "off",
-		      fphint_wl.probe_on ? "on" : "off", fphint_wl.churn_iters, fphint_wl.churn_mismatches, fphint_wl.verify_runs,
-		      fphint_wl.mismatches_total, fphint_wl.last_memfree_kb);
+		      fphint_wl.probe_on ? "on" : "off", fphint_wl.churn_iters,
+		      fphint_wl.churn_mismatches, fphint_wl.verify_runs, fphint_wl.mismatches_total,
+		      fphint_wl.last_memfree_kb);
 	pthread_mutex_unlock(&fphint_wl.lock);
 }
 
