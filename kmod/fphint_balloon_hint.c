@@ -225,9 +225,9 @@ static int fphint_pageblock_mt(unsigned long pfn)
 /*
  * The free page counters of a block of @nr pages of migratetype @mt
  * leaving (@nr < 0) or joining a free list: mm/page_alloc.c's
- * account_freepages() (6.12) and __mod_zone_freepage_state() (6.1).  Isolated and highatomic
- * pageblocks are never taken, so their counters (6.12's
- * nr_free_highatomic) never move here.
+ * account_freepages() (6.12) and __mod_zone_freepage_state() (6.1).
+ * Isolated and highatomic pageblocks are never taken, so their counters
+ * (6.12's nr_free_highatomic) never move here.
  */
 static void fphint_account_freepages(struct zone *zone, long nr, int mt)
 {

@@ -122,9 +122,7 @@ def one_run(size_gib, wl, mode, bw_label, fill, free, cmdline):
     # Zero pages cost QEMU a scan and a header each, not their 4 KiB: the
     # ratio counts them (as the demo's does), this one does not.
     rec["normal_ratio"] = round(rec["normal_pages"] / rec["guest_inuse_pages"], 3)
-    rec["dip_pct"] = round(100.0 * max(rec["memfree_before_kb"] - rec["min_memfree_kb"],
-                                       extra.get("max_isolated_pages", 0) * fb.GUEST_PAGE_KB)
-                           / rec["memfree_before_kb"], 2)
+    rec["dip_pct"] = fb.memfree_dip_pct(rec)
     if extra.get("total_round_ns"):
         # Every round of this migration (a fresh guest: the counters
         # started at boot): QEMU asks again after each dirty-bitmap sync.

@@ -30,12 +30,6 @@ def boot(bench, budget, churn):
     return vm
 
 
-def dip_pct(rec):
-    isolated_kb = (rec.get("extra") or {}).get("max_isolated_pages", 0) * fb.GUEST_PAGE_KB
-    return round(100.0 * max(rec["memfree_before_kb"] - rec["min_memfree_kb"], isolated_kb)
-                 / rec["memfree_before_kb"], 2)
-
-
 def median(values):
     values = [v for v in values if v is not None]
     return statistics.median(values) if values else None
@@ -53,7 +47,7 @@ def measure(budget, runs):
                 recs.append(rec)
         row["ratio_" + label] = median([(r["normal_pages"] + r["zero_pages"]) / r["guest_inuse_pages"]
                                         for r in recs])
-        row["dip_pct_" + label] = median([dip_pct(r) for r in recs])
+        row["dip_pct_" + label] = median([fb.memfree_dip_pct(r) for r in recs])
         row["downtime_ms_" + label] = median([r["downtime_ms"] for r in recs])
         row["max_isolated_pages_" + label] = max((r.get("extra") or {}).get("max_isolated_pages", 0)
                                                  for r in recs)

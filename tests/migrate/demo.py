@@ -125,14 +125,8 @@ def run_mode(mode, idle, churn, max_bandwidth):
     if extra_keys:
         entry["extra"] = {k: median([(r.get("extra") or {}).get(k) for r in idle_runs])
                           for k in extra_keys}
-    # How far MemFree fell during the migration, relative to just before:
-    # the sampled minimum, or the most pages the module ever had off the
-    # free lists at once if larger (a short isolation can fall between two
-    # 20 ms samples).
     entry["memfree_dip_pct"] = median([
-        round(100.0 * max(r["memfree_before_kb"] - r["min_memfree_kb"],
-                          (r.get("extra") or {}).get("max_isolated_pages", 0) * fb.GUEST_PAGE_KB)
-              / r["memfree_before_kb"], 2)
+        fb.memfree_dip_pct(r)
         for r in idle_runs if r.get("memfree_before_kb") and r.get("min_memfree_kb") is not None])
     # zone->lock holds within 1 ms, per run (the module's histogram).
     within = [r["extra"]["lock_hold_within_1ms"] / r["extra"]["lock_hold_ns_count"]

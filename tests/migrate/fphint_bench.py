@@ -925,6 +925,16 @@ def parse_stats(text):
     return d or {"raw": text}
 
 
+def memfree_dip_pct(rec):
+    """How far MemFree fell during the migration, in % of just before: the
+    sampled minimum, or the most pages the module ever had off the free
+    lists at once if larger (a short isolation can fall between two 20 ms
+    samples)."""
+    isolated_kb = (rec.get("extra") or {}).get("max_isolated_pages", 0) * GUEST_PAGE_KB
+    return round(100.0 * max(rec["memfree_before_kb"] - rec["min_memfree_kb"], isolated_kb)
+                 / rec["memfree_before_kb"], 2)
+
+
 def record_ok(rec):
     """The per-migration verdict of the tests."""
     return (rec["integrity"] == "pass" and rec["dst_kernel_clean"]
