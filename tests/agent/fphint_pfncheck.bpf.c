@@ -7,7 +7,11 @@
  * Both programs run from the same tracepoint call, raw_tp first (it is
  * attached first), on the same cpu.  The raw_tp pushes its pfn on a
  * per-cpu stack, the classic program pops it: an interrupt that allocates
- * between the two nests properly.  Only events of one process are paired.
+ * between the two nests properly.  Only events of one process are paired,
+ * and only once user space armed the check after attaching both programs:
+ * allocations made while the second one attaches (perf buffers, slab
+ * refills) would otherwise leave raw_tp entries that no classic event ever
+ * pops, and fill the stack.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -41,6 +45,7 @@ struct {
 	__uint(max_entries, 1);
 } fphint_check_state SEC(".maps");
 
+__u32 fphint_check_armed = 0; /* set by user space once both are attached */
 __u64 fphint_check_matched = 0;
 __u64 fphint_check_mismatched = 0;
 __u64 fphint_check_unpaired = 0;
@@ -59,7 +64,7 @@ int BPF_PROG(fphint_check_raw, __u64 page, __u64 order, __u64 gfp)
 	struct fphint_check_cpu *st;
 	__u32 zero = 0, d;
 
-	if (!page || !fphint_check_ours())
+	if (!page || !fphint_check_armed || !fphint_check_ours())
 		return 0;
 	st = bpf_map_lookup_elem(&fphint_check_state, &zero);
 	if (!st)

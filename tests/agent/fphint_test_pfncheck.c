@@ -90,6 +90,7 @@ int main(void)
 		fphint_pfncheck__destroy(skel);
 		return fail("attach");
 	}
+	__atomic_store_n(&skel->bss->fphint_check_armed, 1, __ATOMIC_RELEASE);
 	for (round = 0; round < 8 && skel->bss->fphint_check_matched < 4 * MIN_EVENTS; round++)
 		touch_memory();
 	bpf_link__destroy(tp);
