@@ -254,6 +254,23 @@ static unsigned long fphint_zone_reserve(struct zone *zone)
 }
 
 /*
+ * The free pages of @zone that an allocation of migratetype @mt could get,
+ * as the watermark check counts them (__zone_watermark_unusable_free(),
+ * 6.1 and 6.12): not the highatomic reserve, and, for a block outside CMA,
+ * not the free CMA pages, which serve movable allocations only.  Kernels
+ * built without CONFIG_CMA count 0 there.
+ */
+static unsigned long fphint_zone_free(struct zone *zone, int mt)
+{
+	unsigned long free = zone_page_state(zone, NR_FREE_PAGES);
+	unsigned long unusable = fphint_zone_highatomic(zone);
+
+	if (!is_migrate_cma(mt))
+		unusable += zone_page_state(zone, NR_FREE_CMA_PAGES);
+	return free > unusable ? free - unusable : 0;
+}
+
+/*
  * If @pfn lies in a free buddy block of @zone, returns its head page with
  * the block in [*start, *start + (1 << *order)).  Stable only under
  * zone->lock; without it the answer is a guess, good for skipping.
@@ -311,7 +328,7 @@ static bool fphint_take_block(struct zone *zone, struct page *page,
 		if (is_migrate_isolate(pmt) || pmt == MIGRATE_HIGHATOMIC)
 			return false;
 	}
-	if (zone_page_state(zone, NR_FREE_PAGES) < fphint_zone_reserve(zone) + nr)
+	if (fphint_zone_free(zone, mt) < fphint_zone_reserve(zone) + nr)
 		return false;
 	/* del_page_from_free_list(), from page_alloc.c (static). */
 	if (PageReported(page))
@@ -335,26 +352,29 @@ static bool fphint_take_block(struct zone *zone, struct page *page,
  * __free_one_page() does, on 6.1 (the head's list, mergeable types) and
  * on 6.12 (each pageblock on its own type's list, merged when the types
  * agree) alike, when every pageblock of the block has one migratetype,
- * neither isolated nor highatomic; else, or if someone holds a reference,
- * the block takes the regular path.  The map needs no free event: taking
- * the block fired no allocation event, and its bits still say free (a
- * reconcile while the block was out clears them: a missed hint, never a
- * wrong one).  No alloc or free hook ran or runs on it (page_owner,
- * page poisoning): it never left the allocator's free state.  Unlike the
- * free path it does not wake free page reporting
+ * neither isolated nor highatomic, and no page of it carries a flag the
+ * allocator checks before handing a page out (@page_flags, from
+ * fphint_block_flags()); else the block takes the regular path, whose
+ * free_pages_prepare() deals with such a page as with any freed one.  The
+ * map needs no free event: taking the block fired no allocation event,
+ * and its bits still say free (a reconcile while the block was out clears
+ * them: a missed hint, never a wrong one).  No alloc or free hook ran or
+ * runs on it (page_owner, page poisoning): it never left the allocator's
+ * free state.  Unlike the free path it does not wake free page reporting
  * (page_reporting_notify_free() is mm-internal): the block, its
  * PG_reported cleared when taken, is reported after the next free of a
  * reportable order.
  */
 static bool fphint_put_back_top(struct page *page, unsigned long pfn,
-				unsigned int order)
+				unsigned int order, unsigned long page_flags)
 {
 	struct zone *zone = page_zone(page);
 	unsigned long flags, p, nr = 1UL << order;
 	bool same = true;
 	int mt;
 
-	if (order != FPHINT_NR_ORDERS - 1 || page_count(page))
+	if (order != FPHINT_NR_ORDERS - 1 || page_count(page) ||
+	    (page_flags & PAGE_FLAGS_CHECK_AT_PREP))
 		return false;
 	spin_lock_irqsave(&zone->lock, flags);
 	mt = fphint_pageblock_mt(pfn);
@@ -376,27 +396,82 @@ static bool fphint_put_back_top(struct page *page, unsigned long pfn,
 }
 
 /*
+ * The flags of every page of a block that is off the free lists, OR-ed:
+ * what the allocator checks before handing a page out
+ * (PAGE_FLAGS_CHECK_AT_PREP, 6.1 and 6.12: free_pages_prepare() cleared
+ * them all when the pages were freed, and PG_reported, the one a free
+ * head may carry, was cleared when the block was taken) and HWPoison.
+ * Reading writes nothing, so it dirties nothing.
+ */
+static unsigned long fphint_block_flags(struct page *page, unsigned int order)
+{
+	unsigned long i, all = 0;
+
+	for (i = 0; i < (1UL << order); i++)
+		all |= READ_ONCE(page[i].flags);
+	return all & (PAGE_FLAGS_CHECK_AT_PREP | __PG_HWPOISON);
+}
+
+/*
+ * memory_failure() may poison a page of a block while it is out (it finds
+ * the page neither free nor held, and only flags it), and a free of order
+ * > 0 would put the page back on the free lists (free_pages_prepare()
+ * stops only an order-0 poisoned page).  So such a block is given back
+ * page by page, and its poisoned pages keep a reference of ours, as
+ * take_page_off_buddy() keeps them: unpoison_memory() (injected poison
+ * only) then frees them through that reference.  Live where the kernel
+ * has CONFIG_MEMORY_FAILURE (Debian's 6.12 cloud kernel, not its 6.1 one).
+ * A page poisoned between the flag scan and the free lands on the free
+ * lists, as it would from any high-order free in the kernel.
+ */
+static void fphint_give_back_poisoned(struct page *page, unsigned int order)
+{
+	unsigned long i, kept = 0;
+
+	for (i = 0; i < (1UL << order); i++) {
+		page_ref_inc(page + i);
+		if (PageHWPoison(page + i))
+			kept++;
+		else
+			__free_pages(page + i, 0);
+	}
+	if (kept)
+		pr_warn_ratelimited("fphint_balloon: kept %lu hwpoisoned page(s) of pfn %#lx off the allocator\n",
+				    kept, page_to_pfn(page));
+}
+
+/*
  * Gives back a block fphint_take_block() took, once the device @used its
  * buffer (or it was never queued): top-order blocks of a used buffer
  * straight to their free list (above), the others through the allocator,
  * whose free event marks a block never offered as freed again for the
- * next round.  The head's refcount is 0, as on the
- * free list: __free_pages() with a reference of ours goes through the
- * regular free path (free_pages_prepare() checks, merging with its buddies,
- * the pageblock's current migratetype and counters, the mm_page_free
- * tracepoint that keeps the map right).  A speculative reference taken on
- * the head meanwhile (get_page_unless_zero() by a pfn walker) is fine:
- * __free_pages() then frees the tail pages, and the head goes when that
- * reference is dropped.
+ * next round.  Every refcount is 0, as on the free list, so no pfn walker
+ * can have taken a speculative reference (get_page_unless_zero() fails on
+ * 0): __free_pages() with a reference of ours goes through the regular
+ * free path (free_pages_prepare() checks, merging with its buddies, the
+ * pageblock's current migratetype and counters, the mm_page_free
+ * tracepoint that keeps the map right).  page_ref_inc() rather than
+ * set_page_count(): should a reference exist after all (the warning says
+ * so), it is kept, not overwritten.
  */
 static void fphint_give_back(unsigned long pfn, unsigned int order,
 			     bool used)
 {
 	struct page *page = pfn_to_page(pfn);
+	unsigned long page_flags = 0;
 
-	if (used && fphint_put_back_top(page, pfn, order))
+	/* Only the poison check and the direct put-back use the flags. */
+	if (IS_ENABLED(CONFIG_MEMORY_FAILURE) ||
+	    (used && order == FPHINT_NR_ORDERS - 1))
+		page_flags = fphint_block_flags(page, order);
+	if (page_flags & __PG_HWPOISON) {
+		fphint_give_back_poisoned(page, order);
 		return;
-	set_page_count(page, 1);
+	}
+	if (used && fphint_put_back_top(page, pfn, order, page_flags))
+		return;
+	WARN_ON_ONCE(page_ref_count(page));
+	page_ref_inc(page);
 	__free_pages(page, order);
 }
 
@@ -1141,7 +1216,7 @@ static enum fphint_round_end fphint_round(struct fphint_balloon *fb)
 {
 	struct fphint_round r = { .fb = fb,
 				  .asked_ns = READ_ONCE(fb->config_ns) };
-	enum fphint_round_end end = FPHINT_END_COMPLETE;
+	enum fphint_round_end end = FPHINT_END_COMPLETE, back;
 	int gen = atomic_read(&fb->config_gen), nid;
 	u64 t0 = ktime_get_ns(), took;
 
@@ -1177,8 +1252,13 @@ static enum fphint_round_end fphint_round(struct fphint_balloon *fb)
 		if (end != FPHINT_END_COMPLETE)
 			break;
 	}
-	/* Every block goes back before the round ends (or stays stranded). */
-	fphint_wait_back(&r, 0, 0);
+	/*
+	 * Every block goes back before the round ends (or stays stranded:
+	 * then the round did not complete, and is no base for a delta).
+	 */
+	back = fphint_wait_back(&r, 0, 0);
+	if (back != FPHINT_END_COMPLETE)
+		end = back;
 	fphint_note_stranded(fb);
 	if (r.dead)
 		end = FPHINT_END_DEVICE_DEAD;
@@ -1188,8 +1268,12 @@ static enum fphint_round_end fphint_round(struct fphint_balloon *fb)
 	atomic64_inc((atomic64_t *)&r.map.meta->epoch);
 	fphint_map_put(&r.map);
 
-	/* A STOP the host did not ask for is ignored by it: harmless. */
-	if (end != FPHINT_END_NEW_ID && end != FPHINT_END_DEVICE_DEAD)
+	/*
+	 * A STOP the host did not ask for is ignored by it: harmless.  Past
+	 * the removal deadline the device is reset without one.
+	 */
+	if (end != FPHINT_END_NEW_ID && end != FPHINT_END_DEVICE_DEAD &&
+	    !fphint_removal_due(fb))
 		fphint_send_out(fb, VIRTIO_BALLOON_CMD_ID_STOP);
 
 	took = ktime_get_ns() - t0;

@@ -91,6 +91,21 @@ static inline int fphint_find_vqs(struct virtio_device *vdev,
 #endif
 
 /*
+ * Free pages the watermark check does not count as usable for an ordinary
+ * allocation (__zone_watermark_unusable_free()): the free pages of
+ * highatomic pageblocks since 6.12 (nr_free_highatomic, commit
+ * c928807f6f6b), the whole highatomic reserve before.
+ */
+static inline unsigned long fphint_zone_highatomic(struct zone *zone)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
+	return READ_ONCE(zone->nr_free_highatomic);
+#else
+	return READ_ONCE(zone->nr_reserved_highatomic);
+#endif
+}
+
+/*
  * The hint path takes free blocks off the buddy lists itself (what
  * mm/page_alloc.c's static del_page_from_free_list() does) and reads
  * pageblock migratetypes from the section usemaps: both checked against
