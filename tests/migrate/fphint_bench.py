@@ -714,6 +714,9 @@ class Bench:
             "zero_pages": ram.get("duplicate", 0),
             "total_ms": info.get("total-time", 0),
             "downtime_ms": info.get("downtime", 0),
+            # What was sent while the guest was stopped (QEMU 7.1+): the
+            # pages still dirty when QEMU decided to switch over.
+            "downtime_bytes": ram.get("downtime-bytes"),
             "setup_ms": info.get("setup-time", 0),
             "syncs": ram.get("dirty-sync-count", 0),
         }
@@ -942,11 +945,13 @@ def record_ok(rec):
 
 
 def describe(rec):
-    return ("%s %s: sent %.0f MiB, normal %d, zero %d, total %d ms, downtime %d ms, "
+    down = rec.get("downtime_bytes")
+    return ("%s %s: sent %.0f MiB, normal %d, zero %d, total %d ms, downtime %d ms%s, "
             "setup %d ms, syncs %d, inuse %d pages, min MemFree %s kB, integrity %s, "
             "kernel %s%s" % (
                 rec["mode"], rec.get("label", ""), rec["transferred_bytes"] / 2 ** 20,
                 rec["normal_pages"], rec["zero_pages"], rec["total_ms"], rec["downtime_ms"],
+                "" if down is None else " (%.1f MiB)" % (down / 2 ** 20),
                 rec["setup_ms"], rec["syncs"], rec["guest_inuse_pages"], rec["min_memfree_kb"],
                 rec["integrity"], "clean" if rec["dst_kernel_clean"] else
                 "PROBLEMS: " + " | ".join(rec["kernel_problems"][:5]),
