@@ -63,7 +63,7 @@ demo:
 
 # Guests of 2, 16 and 32 GiB, idle and busy, every mode, line rate and
 # 128 MiB/s, on QEMU 10 (docs/bench.md): build/bench-scale/results.json and a
-# table.  About an hour here; SCALE_ARGS narrows it, e.g. SCALE_ARGS="--sizes 2,16".
+# table.  30-70 minutes here; SCALE_ARGS narrows it, e.g. SCALE_ARGS="--sizes 2,16".
 .PHONY: bench-scale
 bench-scale:
 	@$(MAKE) --no-print-directory deps deps-matrix
