@@ -342,10 +342,11 @@ static bool fphint_take_block(struct zone *zone, struct page *page,
 }
 
 /*
- * Puts a top-order block back on its free list, to the tail (it is cold),
- * as page reporting's __putback_isolated_page() does, but without
- * __free_pages(): free_pages_prepare() writes the flags of every tail
- * page, and every write dirties guest memory the host then sends again
+ * Puts a top-order block (the caller checks the order) back on its free
+ * list, to the tail (it is cold), as page reporting's
+ * __putback_isolated_page() does, but without __free_pages():
+ * free_pages_prepare() writes the flags of every tail page, and every
+ * write dirties guest memory the host then sends again
  * (the memmap is a 64th of what was hinted: 7% more pages sent for a
  * 2 GiB guest).  At the top order there is no buddy to merge with, so
  * setting the buddy order, the tail add and the counters are all that
@@ -373,8 +374,7 @@ static bool fphint_put_back_top(struct page *page, unsigned long pfn,
 	bool same = true;
 	int mt;
 
-	if (order != FPHINT_NR_ORDERS - 1 || page_count(page) ||
-	    (page_flags & PAGE_FLAGS_CHECK_AT_PREP))
+	if (page_count(page) || (page_flags & PAGE_FLAGS_CHECK_AT_PREP))
 		return false;
 	spin_lock_irqsave(&zone->lock, flags);
 	mt = fphint_pageblock_mt(pfn);
@@ -458,17 +458,17 @@ static void fphint_give_back(unsigned long pfn, unsigned int order,
 			     bool used)
 {
 	struct page *page = pfn_to_page(pfn);
+	bool top = used && order == FPHINT_NR_ORDERS - 1;
 	unsigned long page_flags = 0;
 
 	/* Only the poison check and the direct put-back use the flags. */
-	if (IS_ENABLED(CONFIG_MEMORY_FAILURE) ||
-	    (used && order == FPHINT_NR_ORDERS - 1))
+	if (IS_ENABLED(CONFIG_MEMORY_FAILURE) || top)
 		page_flags = fphint_block_flags(page, order);
 	if (page_flags & __PG_HWPOISON) {
 		fphint_give_back_poisoned(page, order);
 		return;
 	}
-	if (used && fphint_put_back_top(page, pfn, order, page_flags))
+	if (top && fphint_put_back_top(page, pfn, order, page_flags))
 		return;
 	WARN_ON_ONCE(page_ref_count(page));
 	page_ref_inc(page);
