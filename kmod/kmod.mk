@@ -44,9 +44,9 @@ GUEST_EXTRA_FILES += $(FPHINT_INTX_STRAND)
 # extracted once per machine into FPHINT_CACHE (reading the 138 MB tarball
 # for them takes half a minute, every fresh clone's `make test` paid it),
 # again when the package brings a newer tarball; into build/checkpatch/
-# when FPHINT_CACHE is not writable.  Extracted beside, then renamed: two
-# trees may extract at once.
-KMOD_CHECKPATCH_DIR := $(if $(shell test -w $(FPHINT_CACHE) && echo y),$(FPHINT_CACHE)/checkpatch-6.1,$(BUILD)/checkpatch)
+# when FPHINT_CACHE is empty or not writable.  Extracted beside, then
+# renamed: two trees may extract at once.
+KMOD_CHECKPATCH_DIR := $(if $(and $(strip $(FPHINT_CACHE)),$(shell test -w '$(FPHINT_CACHE)' && echo y)),$(FPHINT_CACHE)/checkpatch-6.1,$(BUILD)/checkpatch)
 KMOD_CHECKPATCH := $(KMOD_CHECKPATCH_DIR)/scripts/checkpatch.pl
 KMOD_LINUX_SRC_TAR ?= $(lastword $(sort $(wildcard /usr/src/linux-source-6.1*.tar.xz)))
 $(KMOD_CHECKPATCH): $(KMOD_LINUX_SRC_TAR)
@@ -67,8 +67,12 @@ $(KMOD_CHECKPATCH): $(KMOD_LINUX_SRC_TAR)
 # --no-tree cannot find in a tree and would report as CamelCase.
 # Run outside the git tree: inside it checkpatch leaves a
 # .checkpatch-camelcase.git.<commit> cache file in the current directory.
+# --root at an empty include/: --strict looks for CamelCase names in
+# $root/include, and complains without a root.
 check-kmod: $(KMOD_CHECKPATCH)
-	cd $(KMOD_CHECKPATCH_DIR) && perl $(KMOD_CHECKPATCH) --no-tree --strict --quiet --summary-file \
+	mkdir -p $(KMOD_CHECKPATCH_DIR)/include
+	cd $(KMOD_CHECKPATCH_DIR) && perl $(KMOD_CHECKPATCH) --no-tree --root=$(KMOD_CHECKPATCH_DIR) \
+		--strict --quiet --summary-file \
 		--ignore LINUX_VERSION_CODE,CONSTANT_COMPARISON,CAMELCASE -f \
 		$(wildcard $(TOP)/kmod/*.c $(TOP)/kmod/*.h) $(TOP)/include/fphint_ioctl.h
 	@echo "check-kmod: checkpatch clean"
