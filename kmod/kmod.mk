@@ -67,11 +67,13 @@ $(KMOD_CHECKPATCH): $(KMOD_LINUX_SRC_TAR)
 # --no-tree cannot find in a tree and would report as CamelCase.
 # Run outside the git tree: inside it checkpatch leaves a
 # .checkpatch-camelcase.git.<commit> cache file in the current directory.
-# --root at an empty include/: --strict looks for CamelCase names in
-# $root/include, and complains without a root.
+# --root at an empty include/ of this tree's (not in the shared cache,
+# which another tree may be replacing): --strict looks for CamelCase names
+# in $root/include, and complains without a root.
+KMOD_CHECKPATCH_ROOT := $(BUILD)/checkpatch-root
 check-kmod: $(KMOD_CHECKPATCH)
-	mkdir -p $(KMOD_CHECKPATCH_DIR)/include
-	cd $(KMOD_CHECKPATCH_DIR) && perl $(KMOD_CHECKPATCH) --no-tree --root=$(KMOD_CHECKPATCH_DIR) \
+	mkdir -p $(KMOD_CHECKPATCH_ROOT)/include
+	cd $(KMOD_CHECKPATCH_DIR) && perl $(KMOD_CHECKPATCH) --no-tree --root=$(KMOD_CHECKPATCH_ROOT) \
 		--strict --quiet --summary-file \
 		--ignore LINUX_VERSION_CODE,CONSTANT_COMPARISON,CAMELCASE -f \
 		$(wildcard $(TOP)/kmod/*.c $(TOP)/kmod/*.h) $(TOP)/include/fphint_ioctl.h
