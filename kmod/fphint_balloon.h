@@ -136,6 +136,7 @@ bool fphint_hint_refused(void);
 int fphint_batches_show(struct seq_file *m, void *v);
 int fphint_rounds_show(struct seq_file *m, void *v);
 void fphint_hint_quiesce(struct fphint_balloon *fb);
+void fphint_hint_reset_reap(struct fphint_balloon *fb);
 void fphint_hint_release(struct fphint_balloon *fb);
 
 /* fphint_balloon_intx.c */

@@ -39,11 +39,13 @@
  * A device that never uses a buffer: its blocks stay isolated.  Releasing
  * them would let the pages be reused while the host may still apply their
  * hint (QEMU pops a buffer, then waits for its migration bitmap_mutex before
- * applying it; a reset or NEEDS_RESET raised by another queue does not stop
- * that).  The guest keeps running: at most the budget is out.  Such blocks
- * are given back only when their buffer is used; if the device dies or is
- * removed first, they are never given back (counted in stranded_pages and
- * logged once): a bounded leak is better than a lost write.
+ * applying it; NEEDS_RESET raised by another queue does not stop that, and
+ * of a reset the virtio spec promises only that the device stops accessing
+ * the rings).  The guest keeps running: at most the budget is out.  Such
+ * blocks are given back only when their buffer is used; if the device dies
+ * or is removed first, and the buffer was not used before the reset, they
+ * are never given back (counted in stranded_pages and logged): a bounded
+ * leak is better than a lost write.
  *
  * Poisoning: with init_on_free or page poisoning, free pages hold a known
  * pattern that a hinted page loses on the destination.  We do not
@@ -1207,7 +1209,7 @@ static void fphint_note_stranded(struct fphint_balloon *fb)
 		return;
 	if (!inf->stranded_logged)
 		dev_warn(&fb->vdev->dev,
-			 "free page queue: %u hint buffers (%lu pages) never used; their pages stay out of the allocator (the host may still apply them)\n",
+			 "free page queue: %u hint buffers (%lu pages) not used; unless used before the device's reset, their pages stay out of the allocator (the host may still apply them)\n",
 			 inf->buffers, inf->pages);
 	inf->stranded_logged = true;
 }
@@ -1330,7 +1332,24 @@ void fphint_hint_quiesce(struct fphint_balloon *fb)
 	if (!fb->id_busy ||
 	    fphint_wait_id(fb, fb->stop_deadline, "the last id/STOP buffer"))
 		msleep(20);
-	/* What the device used by now goes back; the rest stays out. */
+	/* What the device used by now goes back (after the reset, too). */
+	fphint_reap(fb, NULL);
+}
+
+/*
+ * After the device was reset, before its queues are deleted: the buffers
+ * it used after fphint_hint_quiesce() looked last give their blocks back,
+ * as any used buffer does (QEMU puts a hint buffer in the used ring once
+ * done with it: its hint applied, or ignored outside a migration's hinting
+ * phase; never to apply it later).  Where the kernel hardens virtio
+ * notifications (CONFIG_VIRTIO_HARDEN_NOTIFICATION, off in Debian's 6.1
+ * and 6.12), the reset breaks the queues first and virtqueue_get_buf()
+ * finds nothing; so does a ring the host wrote to during the reset (the
+ * virtio core then logs it broken): those blocks stay out with the
+ * unused ones.
+ */
+void fphint_hint_reset_reap(struct fphint_balloon *fb)
+{
 	fphint_reap(fb, NULL);
 }
 
@@ -1338,10 +1357,10 @@ void fphint_hint_quiesce(struct fphint_balloon *fb)
  * After the device was reset and its queues deleted (removal, freeze).
  * Blocks of hint buffers the device never used are not given back: QEMU
  * may have popped such a buffer before the reset and still apply it once
- * it gets its migration bitmap_mutex (a reset does not wait for its
- * iothread), and a page reused by then would lose its writes.  At most
- * the in-flight budget leaks this way, counted in stranded_pages; a round
- * that ran to its end leaves nothing behind.
+ * it gets its migration bitmap_mutex (we do not rely on the host's reset
+ * waiting for that), and a page reused by then would lose its writes.  At
+ * most the in-flight budget leaks this way, counted in stranded_pages; a
+ * round that ran to its end leaves nothing behind.
  */
 void fphint_hint_release(struct fphint_balloon *fb)
 {

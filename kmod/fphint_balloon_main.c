@@ -379,10 +379,16 @@ static int fphint_reporting_start(struct fphint_balloon *fb)
 	return err;
 }
 
-/* Resets the device (it uses no buffer after that) and frees the queues. */
+/*
+ * Resets the device (it uses no buffer after that), takes back the hint
+ * buffers it used until then (fphint_hint_reset_reap()) and frees the
+ * queues.
+ */
 static void fphint_del_vqs(struct fphint_balloon *fb)
 {
 	virtio_reset_device(fb->vdev);
+	if (fb->hint_vq)
+		fphint_hint_reset_reap(fb);
 	fb->vdev->config->del_vqs(fb->vdev);
 	fb->inflate_vq = NULL;
 	fb->deflate_vq = NULL;
@@ -642,14 +648,15 @@ static void fphint_remove(struct virtio_device *vdev)
  * resets the device).  By now the PM core has frozen system_freezable_wq
  * and hint_wq (both freezable), waiting for running items: no inflate,
  * deflate, stats or hint round runs, and fphint_stop() drops what is
- * queued.  A hint round ends only once the device used every buffer it
- * queued, so no hinted block is in flight (if the device died first, the
- * blocks stay isolated: fphint_hint_release()).  The OOM killer is disabled too
- * (oom_killer_disable() took and released oom_lock), so the OOM notifier
- * does not run until thaw.  Reporting work runs on system_wq, which is not
- * frozen: fphint_stop() unregisters it before the queues go.  The balloon
- * is deflated, as the stock driver does: the host gets its pages back
- * until restore inflates again to the target.
+ * queued.  A hint round ends once the device used every buffer it queued,
+ * or once it died or fphint_stop()'s second ran out: then the blocks of
+ * buffers still unused at the reset stay isolated (fphint_hint_release()).
+ * The OOM killer is disabled too (oom_killer_disable() took and released
+ * oom_lock), so the OOM notifier does not run until thaw.  Reporting work
+ * runs on system_wq, which is not frozen: fphint_stop() unregisters it
+ * before the queues go.  The balloon is deflated, as the stock driver
+ * does: the host gets its pages back until restore inflates again to the
+ * target.
  */
 static int fphint_freeze(struct virtio_device *vdev)
 {
