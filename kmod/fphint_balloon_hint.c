@@ -259,8 +259,10 @@ static unsigned long fphint_zone_reserve(struct zone *zone)
  * The free pages of @zone that an allocation of migratetype @mt could get,
  * as the watermark check counts them (__zone_watermark_unusable_free(),
  * 6.1 and 6.12): not the highatomic reserve, and, for a block outside CMA,
- * not the free CMA pages, which serve movable allocations only.  Kernels
- * built without CONFIG_CMA count 0 there.
+ * not the free CMA pages.  The kernel leaves those out only for
+ * allocations that may not use CMA; leaving them out for a movable block
+ * too only makes us take less.  Kernels built without CONFIG_CMA count 0
+ * there.
  */
 static unsigned long fphint_zone_free(struct zone *zone, int mt)
 {

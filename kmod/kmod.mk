@@ -65,15 +65,16 @@ $(KMOD_CHECKPATCH): $(KMOD_LINUX_SRC_TAR)
 # LINUX_VERSION_CODE, which it also reads as a constant on the left, is off.
 # The hint path calls mm's page-flag helpers (__ClearPageBuddy, ...), which
 # --no-tree cannot find in a tree and would report as CamelCase.
-# Run outside the git tree: inside it checkpatch leaves a
-# .checkpatch-camelcase.git.<commit> cache file in the current directory.
-# --root at an empty include/ of this tree's (not in the shared cache,
-# which another tree may be replacing): --strict looks for CamelCase names
-# in $root/include, and complains without a root.
+# --strict looks for CamelCase names in $root/include (it complains
+# without a root) and leaves a .checkpatch-camelcase.* cache file in the
+# current directory, or uses git's list of headers when that directory
+# has a .git: so it runs in, and is rooted at, a directory of this tree's
+# build/ with an empty include/ (not the shared cache, which another tree
+# may be replacing).
 KMOD_CHECKPATCH_ROOT := $(BUILD)/checkpatch-root
 check-kmod: $(KMOD_CHECKPATCH)
 	mkdir -p $(KMOD_CHECKPATCH_ROOT)/include
-	cd $(KMOD_CHECKPATCH_DIR) && perl $(KMOD_CHECKPATCH) --no-tree --root=$(KMOD_CHECKPATCH_ROOT) \
+	cd $(KMOD_CHECKPATCH_ROOT) && perl $(KMOD_CHECKPATCH) --no-tree --root=$(KMOD_CHECKPATCH_ROOT) \
 		--strict --quiet --summary-file \
 		--ignore LINUX_VERSION_CODE,CONSTANT_COMPARISON,CAMELCASE -f \
 		$(wildcard $(TOP)/kmod/*.c $(TOP)/kmod/*.h) $(TOP)/include/fphint_ioctl.h
