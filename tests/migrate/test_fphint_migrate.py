@@ -74,52 +74,46 @@ def zone_free_counts(vm):
 
 
 class PausedWorkload:
-    """Pauses what churns the guest's memory for a consistent look at it:
-    the workload daemon's churn and stall probe (whichever are on), and the
-    processes whose pid files are given (SIGSTOP, then SIGCONT)."""
+    """Pauses the workload daemon's churn and stall probe (whichever are
+    on) for a consistent look at the guest's memory."""
 
-    def __init__(self, vm, pidfiles=()):
-        self.vm, self.pidfiles, self.running = vm, pidfiles, []
+    def __init__(self, vm):
+        self.vm, self.running = vm, []
 
     def __enter__(self):
         rc, status = fb.workload(self.vm, "status")
         self.running = [t for t in ("churn", "probe") if rc == 0 and "%s=on" % t in status]
         for t in self.running:
             fb.workload(self.vm, t, "off")
-        for f in self.pidfiles:
-            self.vm.run("kill -STOP $(cat %s)" % f)
         return self
 
     def __exit__(self, *exc):
-        for f in self.pidfiles:
-            self.vm.run("kill -CONT $(cat %s)" % f)
         for t in self.running:
             fb.workload(self.vm, t, "on")
 
 
-def check_accounting(check, vm, label, verify=True, pidfiles=()):
+def check_accounting(check, vm, label, verify=True, slack=FREE_COUNT_SLACK_PAGES):
     """After a migration's rounds: nothing isolated or stranded, the
-    zones' free page counters agree with their free lists, and (verify)
-    the map agrees with the kernel (`fphint verify`, its own error bound).
-    The guest's workloads pause meanwhile (PausedWorkload, with
-    @pidfiles)."""
+    zones' free page counters agree with their free lists within @slack
+    pages, and (verify) the map agrees with the kernel (`fphint verify`,
+    its own error bound).  The workload pauses meanwhile (PausedWorkload)."""
     st = kc.module_stats(vm)
     check(st.get("isolated_pages") == 0 and st.get("stranded_pages") == 0,
           "%s: no page left isolated (isolated %s, stranded %s, most at once %s)"
           % (label, st.get("isolated_pages"), st.get("stranded_pages"),
              st.get("max_isolated_pages")))
-    with PausedWorkload(vm, pidfiles):
-        check_free_counts(check, vm, label)
+    with PausedWorkload(vm):
+        check_free_counts(check, vm, label, slack)
         if verify:
             check_verify(check, vm, label)
 
 
-def check_free_counts(check, vm, label):
+def check_free_counts(check, vm, label, slack):
     # The two files are read one after the other: a real drift shows in
     # every read, something the kernel had in hand for a moment in one.
     for _ in range(5):
         counts = zone_free_counts(vm)
-        off = {z: c for z, c in counts.items() if abs(c[0] - c[1]) > FREE_COUNT_SLACK_PAGES}
+        off = {z: c for z, c in counts.items() if abs(c[0] - c[1]) > slack}
         if counts and not off:
             break
         time.sleep(1)

@@ -268,13 +268,16 @@ class Soak:
             if not alive:
                 start_pressure(dst)  # the next migrations still get pressure
         # Nothing left isolated, free counters agree with the free lists:
-        # after every round (pressure and churn paused for the look).  Not
+        # after every round.  The churn pauses for the look, the pressure
+        # program does not (stopped, it could not back off near the min
+        # watermark: a guest command then timed out), so its moves between
+        # the two reads get the slack of before the pause.  Not
         # `fphint verify`: under this pressure the map trails the kernel by
         # 0.3-2% of free memory even right after a reconcile (measured), a
         # tracker limit the hint path does not rely on (it confirms each
         # block under zone->lock).
         check_accounting(lambda ok, what: ok or row["problems"].append(what), dst,
-                         "accounting", verify=False, pidfiles=("/run/fphint-pressure.pid",))
+                         "accounting", verify=False, slack=1024)
         st = module_stats(dst)
         row["module"] = st
         row["pages_hinted"] = st.get("pages_hinted", 0) - hinted0
