@@ -209,8 +209,11 @@ int main(int argc, char **argv)
 	 * Reconcile must repair both kinds of error.  Plant them: free bits
 	 * on pages this test holds (they cannot become free meanwhile) and
 	 * cleared bits on words that are entirely buddy pages now (most stay
-	 * free for the second the pass takes).
+	 * free for the second the pass takes).  The test's pages are faulted
+	 * in before the kpageflags snapshot: taken after it, they would come
+	 * out of the very words it reads as all-buddy.
 	 */
+	npfn = fault_in(&mem, pfns, p.meta.nr_pfns);
 	truth = calloc((p.meta.nr_pfns + 63) / 64, sizeof(*truth));
 	kfd = open("/proc/kpageflags", O_RDONLY | O_CLOEXEC);
 	ret = kfd < 0  ? -errno
@@ -219,7 +222,6 @@ int main(int argc, char **argv)
 	if (kfd >= 0)
 		close(kfd);
 	check(!ret, "read /proc/kpageflags");
-	npfn = fault_in(&mem, pfns, p.meta.nr_pfns);
 	for (i = 0; i < npfn; i++)
 		__atomic_fetch_or(&p.words[pfns[i] / 64].free, 1ull << (pfns[i] % 64),
 				  __ATOMIC_SEQ_CST);
