@@ -72,7 +72,8 @@ measured_migration(bench, vm, scribble_mib=0, ram_file=None, label="",
 
 Environment: FPHINT_GUEST=6.1|6.12 (guest kernel, default 6.1) and
 FPHINT_QEMU=7.2|10 (host, default 7.2): see docs/matrix.md;
-FPHINT_KEEP_RUN=1 keeps the temporary directory (logs);
+FPHINT_KEEP_RUN=1 keeps the temporary directory (logs; a run that raised keeps it
+anyway);
 FPHINT_GUEST_RAM_KB changes guest RAM (only to show QEMU 7.2's TCG trap).
 """
 
@@ -292,6 +293,15 @@ class Qmp:
             pass
 
 
+# A command that printed nothing for this long gets a bare newline on the
+# channel (the guest's loop skips it).  QEMU's UART raises its interrupt
+# again on every byte it receives: should the guest have missed one, the
+# poke lets its 8250 driver catch up on both directions.  An answer that
+# came right after a poke is logged (a long command answers after pokes
+# anyway): a guest that keeps losing interrupts has a problem.
+POKE_AFTER_S = 10.0
+
+
 class Channel:
     """The guest's command loop on its second serial port (see guest/init)."""
 
@@ -299,6 +309,8 @@ class Channel:
         self.sock = _connect_unix(path, timeout, "serial socket")
         self.buf = b""
         self.seq = 0
+        self.pokes = 0
+        self.poked_at = 0.0
 
     def _line(self, dl):
         while b"\n" not in self.buf:
@@ -313,12 +325,19 @@ class Channel:
         line, self.buf = self.buf.split(b"\n", 1)
         return line.decode(errors="replace").rstrip("\r")
 
+    def _send(self, data, what):
+        self.sock.settimeout(10.0)
+        try:
+            self.sock.sendall(data)
+        except socket.timeout:
+            raise BenchError("%s: the guest's serial port took no input for 10 s" % what) from None
+
     def send(self, cmd):
         if "\n" in cmd:
             raise GuestError("guest command must be one line: %r" % cmd)
         self.seq += 1
         tok = "%d-%d" % (os.getpid(), self.seq)
-        self.sock.sendall(("@@fphint %s %s\n" % (tok, cmd)).encode())
+        self._send(("@@fphint %s %s\n" % (tok, cmd)).encode(), "guest command %r" % cmd)
         return tok
 
     def run(self, cmd, timeout):
@@ -329,10 +348,16 @@ class Channel:
         """Waits for @@E of tok (or any of tokens); returns (rc, output)."""
         tokens = tokens or {tok}
         out, inside = [], None
+        heard = time.monotonic()
         while True:
             line = self._line(dl)
             if line is None:
+                if time.monotonic() - heard >= POKE_AFTER_S:
+                    self._send(b"\n", "poke")
+                    self.pokes += 1
+                    heard = self.poked_at = time.monotonic()
                 continue
+            heard = time.monotonic()
             if line.startswith("@@B "):
                 inside = line[4:].strip()
                 out = []
@@ -448,12 +473,28 @@ class Vm:
     def run(self, cmd, timeout=60):
         if not self.alive():
             raise self._dead_error("guest command %r" % cmd)
+        pokes = self.chan.pokes
         try:
-            return self.chan.run(cmd, timeout)
+            res = self.chan.run(cmd, timeout)
         except BenchError as e:
-            # A guest that stopped answering: its kernel console says why.
-            raise BenchError("%s\n--- %s console tail:\n%s"
-                             % (e, self.name, self.console_tail(40))) from None
+            # A guest that stopped answering: its kernel console says why,
+            # and QEMU whether its main loop and the UART's interrupt moved.
+            raise BenchError("%s (%d pokes)\n--- %s: %s\n--- %s console tail:\n%s"
+                             % (e, self.chan.pokes - pokes, self.name, self._qemu_state(),
+                                self.name, self.console_tail(40))) from None
+        if self.chan.pokes > pokes and time.monotonic() - self.chan.poked_at < 1.0:
+            log("%s: guest command %r answered %.2f s after poke %d of the command channel"
+                % (self.name, cmd, time.monotonic() - self.chan.poked_at,
+                   self.chan.pokes - pokes))
+        return res
+
+    def _qemu_state(self):
+        try:
+            status = self.qmp("query-status", timeout=5).get("status")
+            irqs = self.qmp("human-monitor-command", timeout=5, **{"command-line": "info irq"})
+            return "status %s; info irq: %s" % (status, " ".join(irqs.split()))
+        except Exception as e:  # noqa: BLE001 -- diagnostics only
+            return "QMP: %s" % e
 
     def check(self, cmd, timeout=60):
         rc, out = self.run(cmd, timeout)
@@ -568,11 +609,12 @@ class Bench:
     def __enter__(self):
         return self
 
-    def __exit__(self, *exc):
-        self.close()
+    def __exit__(self, exc_type, *exc):
+        # A run that raised keeps its consoles and QEMU logs.
+        self.close(keep=exc_type is not None)
         return False
 
-    def close(self):
+    def close(self, keep=False):
         if self.timeout:
             signal.alarm(0)
         for vm in self.vms:
@@ -586,7 +628,7 @@ class Bench:
         self.ram_files = []
         if self in _live_benches:
             _live_benches.remove(self)
-            if os.environ.get("FPHINT_KEEP_RUN"):
+            if keep or os.environ.get("FPHINT_KEEP_RUN"):
                 log("kept run directory %s" % self.dir)
             else:
                 shutil.rmtree(self.dir, ignore_errors=True)
