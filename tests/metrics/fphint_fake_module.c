@@ -10,13 +10,18 @@
  *     <field>_count <n>, <field>_sum_ns <ns>
  * $FPHINT_FAKE_HASH, when set, replaces the table hash (a module from
  * another build).  Unknown fields make the ioctl fail with EIO, so a test
- * cannot feed a name the table does not have.
+ * cannot feed a name the table does not have.  fphintd's threads (the
+ * hand-over, the metrics endpoint) open the device at the same time: every
+ * fake descriptor is remembered until it is closed, and parsing keeps no
+ * shared state.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,7 +29,13 @@
 #include <sys/ioctl.h>
 #include "fphint_ioctl.h"
 
-static int fphint_fake_fd = -1;
+#define FPHINT_FAKE_MAX_FD 4096
+static atomic_bool fphint_fake_fds[FPHINT_FAKE_MAX_FD];
+
+static bool fphint_fake_fd(int fd)
+{
+	return fd >= 0 && fd < FPHINT_FAKE_MAX_FD && atomic_load(&fphint_fake_fds[fd]);
+}
 
 int open(const char *path, int flags, ...)
 {
@@ -46,16 +57,32 @@ int open(const char *path, int flags, ...)
 		return -1;
 	}
 	fd = real_open("/dev/null", O_RDONLY | (flags & O_CLOEXEC));
+	if (fd >= FPHINT_FAKE_MAX_FD) {
+		close(fd);
+		errno = EMFILE;
+		return -1;
+	}
 	if (fd >= 0)
-		fphint_fake_fd = fd;
+		atomic_store(&fphint_fake_fds[fd], true);
 	return fd;
+}
+
+int close(int fd)
+{
+	static int (*real_close)(int);
+
+	if (!real_close)
+		real_close = (int (*)(int))dlsym(RTLD_NEXT, "close");
+	if (fphint_fake_fd(fd))
+		atomic_store(&fphint_fake_fds[fd], false);
+	return real_close(fd);
 }
 
 /* One line of the stats file into s; false if its name is not in the table. */
 static int fphint_fake_line(struct fphint_ctl_stats *s, char *line)
 {
 	const struct fphint_stat_desc *d;
-	char *name = strtok(line, " \t\n"), *v;
+	char *save, *name = strtok_r(line, " \t\n", &save), *v;
 	char buf[96];
 	__u64 *p;
 	unsigned i;
@@ -65,21 +92,21 @@ static int fphint_fake_line(struct fphint_ctl_stats *s, char *line)
 	for (d = fphint_stats_desc; d < fphint_stats_desc + FPHINT_NR_STATS; d++) {
 		p = (__u64 *)((char *)s + d->offset);
 		if (d->kind != FPHINT_STAT_HISTOGRAM) {
-			if (!strcmp(name, d->field) && (v = strtok(NULL, " \t\n")))
+			if (!strcmp(name, d->field) && (v = strtok_r(NULL, " \t\n", &save)))
 				return *p = strtoull(v, NULL, 0), 1;
 			continue;
 		}
 		snprintf(buf, sizeof(buf), "%s_hist", d->field);
 		if (!strcmp(name, buf)) {
-			for (i = 0; i < d->nr_buckets && (v = strtok(NULL, " \t\n")); i++)
+			for (i = 0; i < d->nr_buckets && (v = strtok_r(NULL, " \t\n", &save)); i++)
 				p[i] = strtoull(v, NULL, 0);
 			return 1;
 		}
 		snprintf(buf, sizeof(buf), "%s_count", d->field);
-		if (!strcmp(name, buf) && (v = strtok(NULL, " \t\n")))
+		if (!strcmp(name, buf) && (v = strtok_r(NULL, " \t\n", &save)))
 			return p[d->nr_buckets] = strtoull(v, NULL, 0), 1;
 		snprintf(buf, sizeof(buf), "%s_sum_ns", d->field);
-		if (!strcmp(name, buf) && (v = strtok(NULL, " \t\n")))
+		if (!strcmp(name, buf) && (v = strtok_r(NULL, " \t\n", &save)))
 			return p[d->nr_buckets + 1] = strtoull(v, NULL, 0), 1;
 	}
 	return 0;
@@ -119,7 +146,7 @@ int ioctl(int fd, unsigned long cmd, ...)
 	va_end(ap);
 	if (!real_ioctl)
 		real_ioctl = (int (*)(int, unsigned long, ...))dlsym(RTLD_NEXT, "ioctl");
-	if (fd < 0 || fd != fphint_fake_fd)
+	if (!fphint_fake_fd(fd))
 		return real_ioctl(fd, cmd, arg);
 	if (cmd == FPHINT_IOC_STATS)
 		return fphint_fake_stats(arg, cmd);
