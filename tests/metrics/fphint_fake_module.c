@@ -10,10 +10,10 @@
  *     <field>_count <n>, <field>_sum_ns <ns>
  * $FPHINT_FAKE_HASH, when set, replaces the table hash (a module from
  * another build).  Unknown fields make the ioctl fail with EIO, so a test
- * cannot feed a name the table does not have.  fphintd's threads (the
- * hand-over, the metrics endpoint) open the device at the same time: every
- * fake descriptor is remembered until it is closed, and parsing keeps no
- * shared state.
+ * cannot feed a name the table does not have.  fphintd's HTTP workers
+ * can serve two scrapes at once, each opening the device: every fake
+ * descriptor is remembered until it is closed, and parsing keeps no shared
+ * state.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>

@@ -300,6 +300,8 @@ class Qmp:
 # came right after a poke is logged (a long command answers after pokes
 # anyway): a guest that keeps losing interrupts has a problem.
 POKE_AFTER_S = 10.0
+# How long a write to the channel may wait for the guest's UART to take it.
+SEND_TIMEOUT_S = 10.0
 
 
 class Channel:
@@ -326,11 +328,12 @@ class Channel:
         return line.decode(errors="replace").rstrip("\r")
 
     def _send(self, data, what):
-        self.sock.settimeout(10.0)
+        self.sock.settimeout(SEND_TIMEOUT_S)
         try:
             self.sock.sendall(data)
         except socket.timeout:
-            raise BenchError("%s: the guest's serial port took no input for 10 s" % what) from None
+            raise BenchError("%s: the guest's serial port took no input for %g s"
+                             % (what, SEND_TIMEOUT_S)) from None
 
     def send(self, cmd):
         if "\n" in cmd:
@@ -482,10 +485,10 @@ class Vm:
             raise BenchError("%s (%d pokes)\n--- %s: %s\n--- %s console tail:\n%s"
                              % (e, self.chan.pokes - pokes, self.name, self._qemu_state(),
                                 self.name, self.console_tail(40))) from None
-        if self.chan.pokes > pokes and time.monotonic() - self.chan.poked_at < 1.0:
+        since_poke = time.monotonic() - self.chan.poked_at
+        if self.chan.pokes > pokes and since_poke < 1.0:
             log("%s: guest command %r answered %.2f s after poke %d of the command channel"
-                % (self.name, cmd, time.monotonic() - self.chan.poked_at,
-                   self.chan.pokes - pokes))
+                % (self.name, cmd, since_poke, self.chan.pokes - pokes))
         return res
 
     def _qemu_state(self):
